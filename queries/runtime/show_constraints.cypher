@@ -1,0 +1,4 @@
+// The constraints in this database: name and type.
+SHOW CONSTRAINTS YIELD name, type
+RETURN name, type
+ORDER BY name

@@ -1,0 +1,21 @@
+"""The `sockhound` command line: one sub-command group per part of the flow."""
+
+from __future__ import annotations
+
+import typer
+
+from simulator.command import simulate_command
+from sockhound.db_commands import db_app
+
+app = typer.Typer(
+    name="sockhound",
+    help="Expose sock-puppet networks: load platform exports into Neo4j, detect networks, serve verdicts.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(db_app, name="db")
+app.command("simulate")(simulate_command)
+
+
+def main() -> None:
+    app()

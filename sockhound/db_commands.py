@@ -1,0 +1,75 @@
+"""`sockhound db start | stop | status | migrate`."""
+
+from __future__ import annotations
+
+import typer
+
+from sockhound.graph import DatabaseUnavailableError, connected_driver
+from sockhound.migrations import MigrationChecksumError, apply_migrations
+from sockhound.runtime import local_neo4j
+from sockhound.settings import get_settings
+
+db_app = typer.Typer(help="Run the local Neo4j + GDS server, or check the one NEO4J_URI names.",
+                     no_args_is_help=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(1)
+
+
+@db_app.command("start")
+def start_command() -> None:
+    """Resolve (once) and start Neo4j 5.26 Community + GDS on 127.0.0.1, then wait until it answers."""
+    settings = get_settings()
+    if not settings.uses_local_runtime:
+        typer.echo(f"NEO4J_URI is set: using {settings.neo4j_uri}; no local server needed")
+        return
+    layout = local_neo4j.RuntimeLayout.from_settings(settings)
+    already = local_neo4j.status(settings)
+    if already.running:
+        typer.echo(f"already running at {already.uri} (pid {already.pid}; Neo4j {already.neo4j_version}, "
+                   f"GDS {already.gds_version})")
+        return
+    try:
+        started = local_neo4j.start(settings)
+    except local_neo4j.LocalRuntimeError as error:
+        raise _fail(str(error)) from None
+    typer.echo(f"Neo4j {started.neo4j_version} + GDS {started.gds_version} {started.detail} "
+               f"(pid {started.pid}, home {layout.home})")
+    typer.echo(started.uri)
+
+
+@db_app.command("stop")
+def stop_command() -> None:
+    """Shut the local server down cleanly."""
+    settings = get_settings()
+    if not settings.uses_local_runtime:
+        raise _fail(f"NEO4J_URI is set ({settings.neo4j_uri}): sockhound does not manage that server")
+    typer.echo(local_neo4j.stop(settings))
+
+
+@db_app.command("status")
+def status_command() -> None:
+    """Say whether the database answers, with the Neo4j and GDS versions. Exit 1 when it does not."""
+    current = local_neo4j.status(get_settings())
+    if current.running:
+        pid = f", pid {current.pid}" if current.pid else ""
+        typer.echo(f"running at {current.uri}{pid}: Neo4j {current.neo4j_version}, GDS {current.gds_version}")
+        return
+    typer.echo(f"not running ({current.uri}: {current.detail})")
+    raise typer.Exit(1)
+
+
+@db_app.command("migrate")
+def migrate_command() -> None:
+    """Apply the schema migrations in queries/schema that this database has not seen yet."""
+    settings = get_settings()
+    try:
+        with connected_driver(settings) as driver:
+            outcome = apply_migrations(settings, driver)
+    except (DatabaseUnavailableError, MigrationChecksumError) as error:
+        raise _fail(str(error)) from None
+    for name in outcome.applied:
+        typer.echo(f"applied {name}")
+    typer.echo(f"{len(outcome.applied)} applied, {len(outcome.already_applied)} already applied")

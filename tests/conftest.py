@@ -1,0 +1,64 @@
+"""Shared fixtures. Integration tests run against a real Neo4j: the one NEO4J_URI names, or a local server
+that this session starts on a throwaway data directory and a free port, and always stops."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from neo4j import Driver
+
+from queries import load_query
+from sockhound.graph import connected_driver, run_statements
+from sockhound.runtime import local_neo4j
+from sockhound.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/integration/" in str(item.path):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def neo4j_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """Settings pointing at a live server for the whole test session."""
+    if os.environ.get("NEO4J_URI"):
+        yield Settings(sockhound_allow_dev_hash_key=True)
+        return
+    settings = Settings(
+        neo4j_uri=None,
+        sockhound_neo4j_home=tmp_path_factory.mktemp("neo4j-home"),
+        sockhound_bolt_port=free_port(),
+        sockhound_heap_size="1g",
+        sockhound_pagecache_size="256m",
+        sockhound_allow_dev_hash_key=True,
+    )
+    with local_neo4j.running_server(settings):
+        yield settings
+
+
+@pytest.fixture(scope="session")
+def session_driver(neo4j_settings: Settings) -> Iterator[Driver]:
+    with connected_driver(neo4j_settings) as driver:
+        yield driver
+
+
+@pytest.fixture
+def empty_graph(neo4j_settings: Settings, session_driver: Driver) -> Driver:
+    """The session's server with every node deleted first (schema stays)."""
+    run_statements(
+        neo4j_settings, session_driver, load_query("maintenance/delete_all_in_batches"), {"batchSize": 10_000}
+    )
+    return session_driver

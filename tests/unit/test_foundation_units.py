@@ -1,0 +1,67 @@
+"""Settings, the query library and the runtime's pure helpers, without a database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from queries import QUERY_ROOT, UnknownQueryError, load_query, query_names
+from sockhound.runtime import local_neo4j
+from sockhound.settings import DEVELOPMENT_HASH_KEY, HashKeyError, Settings
+
+
+def test_hash_key_is_refused_when_missing_or_the_development_default() -> None:
+    with pytest.raises(HashKeyError, match="not set"):
+        Settings(sockhound_hash_key=None).hash_key()
+    with pytest.raises(HashKeyError, match="development default"):
+        Settings(sockhound_hash_key=SecretStr(DEVELOPMENT_HASH_KEY)).hash_key()
+    with pytest.raises(HashKeyError, match="shorter than 16"):
+        Settings(sockhound_hash_key=SecretStr("short")).hash_key()
+    assert Settings(sockhound_hash_key=SecretStr("a-real-secret-of-some-length")).hash_key() == (
+        b"a-real-secret-of-some-length"
+    )
+    assert Settings(sockhound_allow_dev_hash_key=True).hash_key() == DEVELOPMENT_HASH_KEY.encode()
+
+
+def test_neo4j_uri_from_environment_replaces_the_local_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEO4J_URI", "neo4j+s://cluster.example:7687")
+    settings = Settings()
+    assert settings.bolt_uri == "neo4j+s://cluster.example:7687"
+    assert not settings.uses_local_runtime
+    monkeypatch.delenv("NEO4J_URI")
+    monkeypatch.setenv("SOCKHOUND_BOLT_PORT", "17999")
+    assert Settings().bolt_uri == "bolt://127.0.0.1:17999"
+
+
+def test_queries_load_by_name_and_refuse_paths_outside_the_library() -> None:
+    migration = load_query("schema/0001_core_constraints")
+    assert migration.metadata == {"app": "sockhound", "query": "schema/0001_core_constraints"}
+    statements = migration.statements()
+    assert all(statement.startswith("CREATE CONSTRAINT") for statement in statements)
+    assert len(statements) >= 10
+    with pytest.raises(UnknownQueryError):
+        load_query("schema/does_not_exist")
+    with pytest.raises(UnknownQueryError):
+        load_query("../pyproject")
+    assert query_names("schema") == sorted(query_names("schema"))
+    assert "runtime/server_versions" in query_names()
+
+
+def test_no_cypher_file_formats_values_into_text() -> None:
+    """Values travel as $parameters: no Python format placeholders in any query file."""
+    for path in QUERY_ROOT.rglob("*.cypher"):
+        text = path.read_text()
+        assert "{}" not in text and "%s" not in text and "{0}" not in text, path
+
+
+def test_layout_keeps_jars_in_the_cache_and_instances_apart(tmp_path: Path) -> None:
+    settings = Settings(sockhound_cache_dir=tmp_path / "cache", sockhound_neo4j_home=tmp_path / "home")
+    layout = local_neo4j.RuntimeLayout.from_settings(settings)
+    assert layout.lib == tmp_path / "cache" / "neo4j-5.26.24-gds-2.13.9" / "lib"
+    assert layout.pid_file.parent.parent == tmp_path / "home"
+    conf = local_neo4j._neo4j_conf(settings, layout)
+    assert "server.default_listen_address=127.0.0.1" in conf
+    assert "dbms.security.procedures.unrestricted=gds.*" in conf
+    assert f"server.bolt.listen_address=127.0.0.1:{settings.sockhound_bolt_port}" in conf
