@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from loaders.validate_command import validate_command
 from simulator.command import simulate_command
 from sockhound.db_commands import db_app
 
@@ -15,6 +16,7 @@ app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 app.command("simulate")(simulate_command)
+app.command("validate")(validate_command)
 
 
 def main() -> None:
