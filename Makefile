@@ -46,8 +46,10 @@ db-status: install
 demo: install
 	$(BIN)/sockhound db start
 	$(BIN)/sockhound db migrate
-	$(BIN)/sockhound simulate --preset demo --out $(DEMO_DIR)
-	@echo "demo: loading, detection, report and API are not built yet (issues 4-7); the batch is in $(DEMO_DIR)"
+	@if [ -f $(DEMO_DIR)/world.json ]; then echo "reusing the simulated batch in $(DEMO_DIR)"; \
+	else $(BIN)/sockhound simulate --preset demo --out $(DEMO_DIR); fi
+	SOCKHOUND_HASH_KEY=$${SOCKHOUND_HASH_KEY:-sockhound-demo-key-not-for-production} $(BIN)/sockhound load $(DEMO_DIR)
+	@echo "demo: detection, report and API are not built yet (issues 5-7)"
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from loaders.load_command import load_command
 from loaders.validate_command import validate_command
 from simulator.command import simulate_command
 from sockhound.db_commands import db_app
@@ -17,6 +18,7 @@ app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.command("simulate")(simulate_command)
 app.command("validate")(validate_command)
+app.command("load")(load_command)
 
 
 def main() -> None:

@@ -1,0 +1,133 @@
+"""Ingest benchmark: `sockhound load` end to end against a naive loader, side by side in one run.
+
+    .venv/bin/python bench/ingest.py --preset demo [--naive-rows 3000] [--batch DIR]
+
+Starts a throwaway Neo4j (or uses NEO4J_URI), generates the preset's batch if needed, then measures:
+  * the real loader end to end (read + validate + fingerprint + aggregate + write), in a subprocess, with
+    its wall time, exchanges/s and peak RSS;
+  * a naive loader (validate + hash one row, MERGE it in its own transaction) on the first N exchanges.
+Prints both and their ratio. Figures only; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from loaders.batch_files import read_batch_table
+from loaders.contract import TableValidator
+from loaders.privacy import KeyedHasher, ip_facts
+from queries import load_query
+from sockhound.graph import connected_driver, run_statements
+from sockhound.runtime import local_neo4j
+from sockhound.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def ensure_batch(preset: str, batch: Path | None) -> Path:
+    if batch is not None:
+        return batch
+    target = REPO_ROOT / "var" / "bench" / preset
+    if not (target / "accounts.csv.gz").exists() and not any(target.glob("accounts*")):
+        subprocess.run([sys.executable, "-m", "sockhound", "simulate", "--preset", preset, "--out", str(target)],
+                       check=True, cwd=REPO_ROOT)
+    return target
+
+
+def run_real_loader(settings: Settings, batch: Path, report_dir: Path) -> tuple[float, int, int]:
+    environment = dict(
+        os.environ, NEO4J_URI=settings.bolt_uri, NEO4J_PASSWORD=settings.neo4j_password.get_secret_value(),
+        SOCKHOUND_ALLOW_DEV_HASH_KEY="true",
+    )
+    began = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "sockhound", "load", str(batch), "--report-dir", str(report_dir)],
+                   check=True, cwd=REPO_ROOT, env=environment, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - began
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    report = json.loads((report_dir / "report.json").read_text())
+    return wall, int(report["tables"]["exchanges"]["rows_read"]), peak_kib
+
+
+def run_naive_loader(settings: Settings, batch: Path, rows: int) -> tuple[float, int]:
+    hasher = KeyedHasher(settings.hash_key())
+    statement = load_query("bench/naive_exchange")
+    done = 0
+    with connected_driver(settings) as driver:
+        run_statements(settings, driver, load_query("maintenance/delete_all_in_batches"), {"batchSize": 10_000})
+        began = time.perf_counter()
+        validator = TableValidator("exchanges", "exchanges")
+        for chunk in read_batch_table(batch, "exchanges", chunk_rows=min(rows, 50_000)):
+            for index in range(len(chunk.frame)):
+                if done >= rows:
+                    break
+                good = validator.validate(chunk.frame.iloc[[index]], chunk.first_row_number + index).good
+                if len(good) == 0:
+                    continue
+                row = good.iloc[0]
+                _, _, subnet = ip_facts(str(row["ip"]))
+                prompt = row["prompt"] if isinstance(row["prompt"], str) else str(row["prompt_fingerprint"])
+                parameters = {
+                    "accountId": str(row["account_id"]), "ipKey": hasher.hash_one("ip", str(row["ip"])),
+                    "subnetKey": hasher.hash_one("subnet", subnet),
+                    "promptKey": hasher.hash_one("prompt-exact", " ".join(prompt.lower().split())),
+                    "ts": round(row["ts"].timestamp() * 1000),
+                }
+                driver.execute_query(statement.text, parameters, database_=settings.neo4j_database)
+                done += 1
+            if done >= rows:
+                break
+        return time.perf_counter() - began, done
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--preset", default="demo")
+    parser.add_argument("--batch", type=Path, default=None, help="an existing batch instead of the preset's")
+    parser.add_argument("--naive-rows", type=int, default=3_000)
+    parser.add_argument("--heap", default="3g")
+    arguments = parser.parse_args()
+    batch = ensure_batch(arguments.preset, arguments.batch)
+    external = bool(os.environ.get("NEO4J_URI"))
+    settings = Settings(sockhound_allow_dev_hash_key=True) if external else Settings(
+        neo4j_uri=None, sockhound_neo4j_home=REPO_ROOT / "var" / "bench" / "neo4j-home",
+        sockhound_bolt_port=free_port(), sockhound_heap_size=arguments.heap, sockhound_pagecache_size="1g",
+        sockhound_allow_dev_hash_key=True,
+    )
+    if not external:
+        shutil.rmtree(settings.sockhound_neo4j_home, ignore_errors=True)
+        local_neo4j.start(settings, echo=False)
+    try:
+        naive_seconds, naive_rows = run_naive_loader(settings, batch, arguments.naive_rows)
+        with connected_driver(settings) as driver:
+            run_statements(settings, driver, load_query("maintenance/delete_all_in_batches"), {"batchSize": 10_000})
+        wall, exchanges, peak_kib = run_real_loader(settings, batch, REPO_ROOT / "var" / "bench" / "ingest-report")
+    finally:
+        if not external:
+            local_neo4j.stop(settings)
+    real_rate = exchanges / wall
+    naive_rate = naive_rows / naive_seconds
+    print(f"batch: {batch}")
+    print(f"sockhound load: {exchanges:,} exchanges in {wall:.1f}s = {real_rate:,.0f} exchanges/s end to end; "
+          f"peak RSS {peak_kib / 1024:,.0f} MiB")
+    print(f"naive loader:   {naive_rows:,} exchanges in {naive_seconds:.1f}s = {naive_rate:,.0f} exchanges/s "
+          "(one MERGE transaction per row)")
+    print(f"ratio: {real_rate / naive_rate:,.1f}x   targets: >= 30,000 exchanges/s and >= 20x naive")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""`sockhound load DIR`: the CLI face of loaders.load_batch (progress bar, report files, exit codes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+
+from loaders.batch_files import DEFAULT_CHUNK_ROWS
+from loaders.errors import BatchFileError
+from loaders.load_batch import BatchLoader, write_report
+from sockhound.graph import DatabaseUnavailableError, connected_driver
+from sockhound.settings import HashKeyError, get_settings
+
+
+def default_report_dir(batch_dir: Path) -> Path:
+    return Path("var") / "loads" / batch_dir.resolve().name
+
+
+def load_command(
+    batch_dir: Annotated[Path, typer.Argument(help="A batch directory in the contract format.")],
+    report_dir: Annotated[
+        Path | None, typer.Option(help="Where report.json, report.txt and quarantine.csv go.")
+    ] = None,
+    chunk_rows: Annotated[int, typer.Option(help="Rows read per chunk.", min=1_000)] = DEFAULT_CHUNK_ROWS,
+) -> None:
+    """Load a batch into Neo4j: validate (bad rows quarantined), hash, fingerprint, aggregate, write."""
+    if not batch_dir.is_dir():
+        typer.secho(f"error: {batch_dir} is not a directory", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    settings = get_settings()
+    reports = report_dir or default_report_dir(batch_dir)
+    console = Console(stderr=True)
+    try:
+        with connected_driver(settings) as driver, Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,.0f} rows"),
+            TimeElapsedColumn(), console=console, transient=True,
+        ) as progress:
+            tasks: dict[str, TaskID] = {}
+
+            def advance(stage: str, rows: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = progress.add_task(stage, total=None)
+                progress.advance(tasks[stage], rows)
+
+            loader = BatchLoader(settings, driver, chunk_rows=chunk_rows, progress=advance)
+            report = loader.load(batch_dir, reports)
+    except (BatchFileError, HashKeyError, DatabaseUnavailableError) as error:
+        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    write_report(report, reports)
+    typer.echo(report.summary())
+    typer.echo(f"report: {reports / 'report.json'}")

@@ -1,0 +1,32 @@
+// Benchmark only: the rows of detect/project_linkage (account node id, evidence node id, weight) for an
+// in-process (networkx) run of the same pipeline. Params as detect/project_linkage (without $graphName).
+CALL () {
+  MATCH (a:Account)-[:PAID_WITH]->(e:PaymentMethod)
+  WHERE 2 <= e.accountCount <= $caps.payment AND NOT coalesce(e.common, false) AND NOT e.key IN $allowPayment
+  RETURN a, e, $weights.payment AS kindWeight, e.accountCount AS k
+  UNION ALL
+  MATCH (a:Account)-[:SEEN_FROM]->(e:IpAddress)
+  WHERE 2 <= e.accountCount <= $caps.ip AND NOT coalesce(e.common, false) AND NOT e.subnetKey IN $allowSubnet
+  RETURN a, e, $weights.ip AS kindWeight, e.accountCount AS k
+  UNION ALL
+  MATCH (e:Subnet)
+  WHERE 2 <= e.accountCount <= $caps.subnet AND NOT coalesce(e.common, false) AND NOT e.key IN $allowSubnet
+  MATCH (a:Account)-[:SEEN_FROM]->(:IpAddress)-[:IN_SUBNET]->(e)
+  WITH DISTINCT a, e
+  RETURN a, e, $weights.subnet AS kindWeight, e.accountCount AS k
+  UNION ALL
+  MATCH (a:Account)-[:SENT]->(e:PromptFingerprint)
+  WHERE 2 <= e.accountCount <= $caps[e.kind] AND NOT coalesce(e.common, false) AND NOT e.key IN $allowPrompt
+  RETURN a, e, $weights[e.kind] AS kindWeight, e.accountCount AS k
+  UNION ALL
+  MATCH (a:Account)-[:IN_SYNC_BUCKET]->(e:SyncBucket)
+  WHERE 2 <= e.accountCount <= $caps.sync AND NOT coalesce(e.common, false)
+  RETURN a, e, $weights.sync AS kindWeight, e.accountCount AS k
+  UNION ALL
+  MATCH (a:Account)-[:SIGNED_UP_WITH]->(e:EmailIdentity)
+  WHERE 2 <= e.accountCount <= $caps.email AND NOT coalesce(e.common, false)
+  RETURN a, e, $weights.email AS kindWeight, e.accountCount AS k
+}
+WITH a, e, kindWeight * log(toFloat($accounts) / k) / log(toFloat($accounts) / 2.0) AS weight
+WHERE weight > 0
+RETURN id(a) AS source, id(e) AS target, weight

@@ -1,0 +1,5 @@
+"""`python -m sockhound` runs the CLI."""
+
+from sockhound.cli import main
+
+main()

@@ -1,0 +1,2 @@
+// How many SEEN_FROM edges exist.
+MATCH ()-[r:SEEN_FROM]->() RETURN count(r) AS edges

@@ -1,0 +1,2 @@
+// Empty the graph (small test graphs only).
+MATCH (n) DETACH DELETE n

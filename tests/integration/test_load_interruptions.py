@@ -1,0 +1,135 @@
+"""A load killed with SIGKILL, or a Neo4j restarted under it, ends with exactly the uninterrupted graph."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from neo4j import Driver
+
+from loaders.load_batch import BatchLoader, LoadReport
+from sockhound.graph import connected_driver
+from sockhound.runtime import local_neo4j
+from sockhound.settings import Settings
+from tests.batch_builder import write_small_batch
+from tests.conftest import REPO_ROOT, free_port
+from tests.integration.graph_state import graph_snapshot, run_test_query
+
+EXCHANGES = range(0, 60_000)
+ACCOUNTS = 3_000
+
+
+@pytest.fixture(scope="module")
+def larger_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("larger") / "batch"
+    write_small_batch(directory, exchange_ids=EXCHANGES, account_count=ACCOUNTS)
+    return directory
+
+
+def uninterrupted_snapshot(
+    settings: Settings, driver: Driver, batch: Path, reports: Path
+) -> tuple[frozenset[Any], frozenset[Any]]:
+    run_test_query(settings, driver, "delete_everything")
+    BatchLoader(settings, driver).load(batch, reports)
+    return graph_snapshot(settings, driver)
+
+
+def edges_written(settings: Settings, driver: Driver) -> int:
+    return int(run_test_query(settings, driver, "count_seen_from")[0]["edges"])
+
+
+def wait_for_partial_write(settings: Settings, driver: Driver, running: subprocess.Popen[bytes] | None,
+                           timeout_s: float = 300) -> int:
+    """Block until the load has written some, but not all, of its SEEN_FROM edges."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if running is not None and running.poll() is not None:
+            raise AssertionError("the load finished before it could be interrupted")
+        written = edges_written(settings, driver)
+        if written > 0:
+            return written
+        time.sleep(0.02)
+    raise AssertionError("the load never started writing")
+
+
+def cli_environment(settings: Settings) -> dict[str, str]:
+    environment = dict(os.environ)
+    environment.update({
+        "NEO4J_URI": settings.bolt_uri, "NEO4J_USER": settings.neo4j_user,
+        "NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
+        "NEO4J_DATABASE": settings.neo4j_database, "SOCKHOUND_ALLOW_DEV_HASH_KEY": "true",
+    })
+    return environment
+
+
+def test_sigkill_midway_then_resume_gives_the_uninterrupted_graph(
+    neo4j_settings: Settings, empty_graph: Driver, larger_batch: Path, tmp_path: Path
+) -> None:
+    reference = uninterrupted_snapshot(neo4j_settings, empty_graph, larger_batch, tmp_path / "reference")
+    run_test_query(neo4j_settings, empty_graph, "delete_everything")
+
+    command = [sys.executable, "-m", "sockhound", "load", str(larger_batch), "--report-dir", str(tmp_path / "r")]
+    loading = subprocess.Popen(command, cwd=REPO_ROOT, env=cli_environment(neo4j_settings),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        written_at_kill = wait_for_partial_write(neo4j_settings, empty_graph, loading)
+        loading.send_signal(signal.SIGKILL)
+    finally:
+        loading.wait(timeout=60)
+    assert loading.returncode == -signal.SIGKILL
+    status = run_test_query(neo4j_settings, empty_graph, "load_batch_status")
+    assert [row["status"] for row in status] == ["loading"], "the kill must land before the batch completed"
+    assert written_at_kill < len(reference[1])
+
+    resumed = subprocess.run(command, cwd=REPO_ROOT, env=cli_environment(neo4j_settings),
+                             capture_output=True, text=True, timeout=600, check=False)
+    assert resumed.returncode == 0, resumed.stderr
+    assert graph_snapshot(neo4j_settings, empty_graph) == reference
+
+
+@pytest.fixture
+def restartable_server(tmp_path: Path) -> Iterator[Settings]:
+    settings = Settings(
+        neo4j_uri=None, sockhound_neo4j_home=tmp_path / "restartable", sockhound_bolt_port=free_port(),
+        sockhound_heap_size="1g", sockhound_pagecache_size="128m", sockhound_allow_dev_hash_key=True,
+    )
+    with local_neo4j.running_server(settings):
+        yield settings
+
+
+def test_neo4j_restarted_mid_load_retries_and_loses_nothing(
+    restartable_server: Settings, larger_batch: Path, tmp_path: Path
+) -> None:
+    settings = restartable_server
+    with connected_driver(settings) as observer:
+        reference = uninterrupted_snapshot(settings, observer, larger_batch, tmp_path / "reference")
+        run_test_query(settings, observer, "delete_everything")
+
+    outcome: dict[str, LoadReport | BaseException] = {}
+
+    def load_in_background() -> None:
+        try:
+            with connected_driver(settings) as loader_driver:
+                outcome["report"] = BatchLoader(settings, loader_driver).load(larger_batch, tmp_path / "r")
+        except BaseException as error:  # handed to the test thread
+            outcome["error"] = error
+
+    loader = threading.Thread(target=load_in_background)
+    loader.start()
+    with connected_driver(settings) as observer:
+        wait_for_partial_write(settings, observer, None)
+    assert local_neo4j.stop(settings).startswith("stopped")
+    local_neo4j.start(settings, echo=False)
+    loader.join(timeout=600)
+    assert not loader.is_alive()
+    assert "error" not in outcome, outcome.get("error")
+    with connected_driver(settings) as observer:
+        assert graph_snapshot(settings, observer) == reference
