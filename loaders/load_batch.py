@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -125,6 +127,7 @@ class QuarantineWriter:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
         pd.DataFrame(columns=["table", *QUARANTINE_COLUMNS]).to_csv(path, index=False)
         self.count = 0
@@ -134,8 +137,9 @@ class QuarantineWriter:
             return
         frame = pd.DataFrame([asdict(record) for record in records], columns=list(QUARANTINE_COLUMNS))
         frame.insert(0, "table", table)
-        frame.to_csv(self.path, mode="a", header=False, index=False)
-        self.count += len(records)
+        with self._lock:
+            frame.to_csv(self.path, mode="a", header=False, index=False)
+            self.count += len(records)
 
 
 def batch_fingerprint(batch_dir: Path, files: dict[str, list[Path]]) -> str:
@@ -154,6 +158,15 @@ def request_hashes(request_ids: pd.Series) -> npt.NDArray[np.int64]:
     """64-bit hashes of request ids (not personal data; a collision in 16M ids has odds ~1e-5)."""
     hashed = pd.util.hash_pandas_object(request_ids.astype(str), index=False).to_numpy(dtype=np.uint64)
     return hashed.view(np.int64)
+
+
+@dataclass(frozen=True)
+class AggregatedExchanges:
+    """A batch's exchanges, aggregated in memory and not yet written."""
+
+    aggregator: ExchangeAggregator
+    total: ExchangeAggregate
+    request_hashes: npt.NDArray[np.int64]
 
 
 class BatchLoader:
@@ -190,15 +203,17 @@ class BatchLoader:
             return report
         quarantine = QuarantineWriter(report_dir / "quarantine.csv")
         common = {"batchId": batch_id}
-        stage = time.perf_counter()
-        self._load_simple_table(batch_dir, files, "accounts", report, quarantine, common,
-                                lambda good: account_rows(good, self.hasher))
-        self._load_simple_table(batch_dir, files, "payment_methods", report, quarantine, common,
-                                lambda good: payment_rows(good, self.hasher))
-        self._load_simple_table(batch_dir, files, "labels", report, quarantine, common, label_rows)
-        report.seconds["accounts_payments_labels"] = time.perf_counter() - stage
-        if "exchanges" in files:
-            self._load_exchanges(batch_dir, files["exchanges"], report, quarantine, common)
+        # Accounts, payment methods and labels are written by a second thread while this one reads and
+        # aggregates exchanges (CPU here, the database's CPU there); it finishes before exchange writes start,
+        # so the two never MERGE the same accounts at once.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sockhound-load-accounts") as background:
+            simple_tables = background.submit(self._load_simple_tables, batch_dir, files, report, quarantine,
+                                              common)
+            exchanges = (self._aggregate_exchanges(batch_dir, files["exchanges"], report, quarantine)
+                         if "exchanges" in files else None)
+            simple_tables.result()
+        if exchanges is not None:
+            self._write_exchanges(exchanges, report, common)
         stage = time.perf_counter()
         rarity = {**common, "commonThreshold": COMMON_EVIDENCE_ACCOUNTS}
         run_statements(self.settings, self.driver, load_query("load/mark_evidence_rarity"), rarity)
@@ -240,10 +255,21 @@ class BatchLoader:
                     extra_parameters=common,
                 )
 
-    def _load_exchanges(
-        self, batch_dir: Path, paths: list[Path], report: LoadReport, quarantine: QuarantineWriter,
+    def _load_simple_tables(
+        self, batch_dir: Path, files: dict[str, list[Path]], report: LoadReport, quarantine: QuarantineWriter,
         common: dict[str, Any],
     ) -> None:
+        stage = time.perf_counter()
+        self._load_simple_table(batch_dir, files, "accounts", report, quarantine, common,
+                                lambda good: account_rows(good, self.hasher))
+        self._load_simple_table(batch_dir, files, "payment_methods", report, quarantine, common,
+                                lambda good: payment_rows(good, self.hasher))
+        self._load_simple_table(batch_dir, files, "labels", report, quarantine, common, label_rows)
+        report.seconds["accounts_payments_labels"] = time.perf_counter() - stage
+
+    def _aggregate_exchanges(
+        self, batch_dir: Path, paths: list[Path], report: LoadReport, quarantine: QuarantineWriter,
+    ) -> AggregatedExchanges:
         stage = time.perf_counter()
         counted_elsewhere = self._ledger_of_other_batches(report.batch_id)
         aggregator = ExchangeAggregator(self.hasher)
@@ -263,11 +289,16 @@ class BatchLoader:
                 pending = []
         total = _merge_all([total, *pending])
         report.seconds["read_validate_aggregate"] = time.perf_counter() - stage
+        request_ids = np.concatenate(counted) if counted else np.empty(0, np.int64)
+        return AggregatedExchanges(aggregator, total, request_ids)
+
+    def _write_exchanges(self, exchanges: AggregatedExchanges, report: LoadReport, common: dict[str, Any]) -> None:
         stage = time.perf_counter()
-        self._write_exchange_aggregate(aggregator, total, report, {**common, "seq": report.ordinal})
+        self._write_exchange_aggregate(exchanges.aggregator, exchanges.total, report,
+                                       {**common, "seq": report.ordinal})
         report.seconds["write_exchanges"] = time.perf_counter() - stage
         stage = time.perf_counter()
-        self._write_ledger(report.batch_id, np.concatenate(counted) if counted else np.empty(0, np.int64))
+        self._write_ledger(report.batch_id, exchanges.request_hashes)
         report.seconds["ledger"] = time.perf_counter() - stage
 
     def _write_exchange_aggregate(

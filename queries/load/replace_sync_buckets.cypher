@@ -2,12 +2,10 @@
 // {accountId, bucketKeys: [..]}. Idempotent: the result depends only on the current signature.
 UNWIND $rows AS row
 MATCH (a:Account {accountId: row.accountId})
-CALL (a) {
-  MATCH (a)-[old:IN_SYNC_BUCKET]->()
-  DELETE old
-}
-WITH a, row
+OPTIONAL MATCH (a)-[old:IN_SYNC_BUCKET]->()
+DELETE old
+WITH DISTINCT a, row
 UNWIND row.bucketKeys AS bucketKey
 MERGE (s:SyncBucket {key: bucketKey})
 SET s.lastBatchId = $batchId
-MERGE (a)-[:IN_SYNC_BUCKET]->(s)
+CREATE (a)-[:IN_SYNC_BUCKET]->(s)
