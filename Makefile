@@ -49,7 +49,10 @@ demo: install
 	@if [ -f $(DEMO_DIR)/world.json ]; then echo "reusing the simulated batch in $(DEMO_DIR)"; \
 	else $(BIN)/sockhound simulate --preset demo --out $(DEMO_DIR); fi
 	SOCKHOUND_HASH_KEY=$${SOCKHOUND_HASH_KEY:-sockhound-demo-key-not-for-production} $(BIN)/sockhound load $(DEMO_DIR)
-	@echo "demo: detection, report and API are not built yet (issues 5-7)"
+	$(BIN)/sockhound detect
+	$(BIN)/sockhound export verdicts --out var/demo-verdicts.csv
+	$(BIN)/sockhound evaluate --truth $(DEMO_DIR)/truth.csv
+	@echo "demo: the report, the network page and the API are not built yet (issues 6-7)"
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import typer
 
+from detect.commands import (
+    allowlist_app,
+    detect_command,
+    evaluate_command,
+    explain_command,
+    export_app,
+)
 from loaders.load_command import load_command
 from loaders.validate_command import validate_command
 from simulator.command import simulate_command
@@ -19,6 +26,11 @@ app.add_typer(db_app, name="db")
 app.command("simulate")(simulate_command)
 app.command("validate")(validate_command)
 app.command("load")(load_command)
+app.command("detect")(detect_command)
+app.add_typer(export_app, name="export")
+app.command("evaluate")(evaluate_command)
+app.command("explain")(explain_command)
+app.add_typer(allowlist_app, name="allowlist")
 
 
 def main() -> None:

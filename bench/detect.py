@@ -1,0 +1,143 @@
+"""Benchmark `sockhound detect` on the world currently loaded, beside the same pipeline done in-process.
+
+Prints the wall time of a full detection run (what `sockhound detect` runs: read, GDS projection, Leiden, WCC,
+personalised PageRank, scoring, writes) with its stage timings, the peak JVM heap used by the Neo4j server
+during the run (sampled through JMX every 100 ms) and this process's peak RSS; then the same linkage
+pipeline in-process with networkx (edges read with the same weights, Louvain, connected components,
+personalised PageRank, the same scoring; no writes), and the ratio.
+
+Run: .venv/bin/python bench/detect.py --label demo-s0        (uses NEO4J_URI or the local runtime)
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from detect.config import get_detection_settings
+from detect.pipeline import linkage_parameters, run_detection, score_accounts
+from sockhound.graph import connected_driver, read_query
+from sockhound.settings import get_settings
+
+
+class HeapSampler(threading.Thread):
+    """Samples the server's used heap (JMX java.lang:type=Memory) until stopped; keeps the peak."""
+
+    def __init__(self, driver: Any, database: str) -> None:
+        super().__init__(daemon=True)
+        self.driver = driver
+        self.database = database
+        self.peak = 0
+        self.baseline = -1
+        self._halt = threading.Event()
+
+    def sample(self) -> int:
+        records, _, _ = self.driver.execute_query(
+            "CALL dbms.queryJmx('java.lang:type=Memory') YIELD attributes "
+            "RETURN attributes.HeapMemoryUsage.value.properties.used AS used",
+            database_=self.database,
+        )
+        return int(records[0]["used"])
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            try:
+                used = self.sample()
+            except Exception:  # the server is busy; try again
+                used = 0
+            if self.baseline < 0:
+                self.baseline = used
+            self.peak = max(self.peak, used)
+            self._halt.wait(0.1)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join()
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def networkx_pipeline(settings: Any, driver: Any) -> tuple[float, dict[str, float], int]:
+    detection = get_detection_settings()
+    timings: dict[str, float] = {}
+    began = time.perf_counter()
+    parameters = linkage_parameters(settings, driver, detection)
+    profiles = pd.DataFrame([dict(r) for r in read_query(settings, driver, "detect/account_profiles")])
+    evidence = pd.DataFrame([dict(r) for r in read_query(settings, driver, "detect/account_evidence", parameters)],
+                            columns=["accountId", "kind", "items", "rarest", "weight"])
+    seeds = [int(r["nodeId"]) for r in read_query(settings, driver, "detect/abusive_seeds")]
+    edges = read_query(settings, driver, "bench/detect_linkage_edges", parameters)
+    timings["read"] = time.perf_counter() - began
+    step = time.perf_counter()
+    graph = nx.Graph()
+    graph.add_weighted_edges_from((int(r["source"]), int(r["target"]), float(r["weight"])) for r in edges)
+    timings["build"] = time.perf_counter() - step
+    step = time.perf_counter()
+    communities = nx.community.louvain_communities(graph, weight="weight", seed=detection.random_seed)
+    community_of = {node: index for index, members in enumerate(communities) for node in members}
+    timings["communities"] = time.perf_counter() - step
+    step = time.perf_counter()
+    components = nx.number_connected_components(graph)
+    timings["components"] = time.perf_counter() - step
+    step = time.perf_counter()
+    present = [node for node in seeds if node in graph]
+    proximity: dict[int, float] = {}
+    if present:
+        personalization = {node: 1.0 for node in present}
+        proximity = nx.pagerank(graph, alpha=detection.pagerank_damping, personalization=personalization,
+                                weight="weight", max_iter=max(detection.pagerank_iterations, 100), tol=1e-6)
+    timings["pagerank"] = time.perf_counter() - step
+    step = time.perf_counter()
+    node_to_account = dict(zip(profiles["nodeId"], profiles["accountId"], strict=True))
+    community = pd.Series({node_to_account[n]: c for n, c in community_of.items() if n in node_to_account})
+    scores = pd.Series({node_to_account[n]: s for n, s in proximity.items() if n in node_to_account}, dtype=float)
+    score_accounts(profiles, evidence, community, scores, detection)
+    timings["score"] = time.perf_counter() - step
+    return time.perf_counter() - began, timings, components
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--label", default="loaded world")
+    parser.add_argument("--skip-networkx", action="store_true")
+    options = parser.parse_args()
+    settings = get_settings()
+    with connected_driver(settings) as driver:
+        accounts = int(read_query(settings, driver, "detect/account_count")[0]["accounts"])
+        sampler = HeapSampler(driver, settings.neo4j_database)
+        sampler.start()
+        began = time.perf_counter()
+        result = run_detection(settings, driver, get_detection_settings())
+        wall = time.perf_counter() - began
+        sampler.stop()
+        print(f"[{options.label}] {accounts:,} accounts; sockhound detect (GDS): {wall:.1f}s wall, "
+              f"server heap peak {sampler.peak / 2**20:,.0f} MiB (at start {sampler.baseline / 2**20:,.0f} MiB), "
+              f"client peak RSS {rss_mb():,.0f} MiB")
+        print("  stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items()))
+        print("  counts: " + ", ".join(f"{k} {v:,}" for k, v in result.counts.items()))
+        if options.skip_networkx:
+            return
+        nx_wall, nx_timings, components = networkx_pipeline(settings, driver)
+        print(f"[{options.label}] same pipeline in-process (networkx Louvain + PageRank, no writes): "
+              f"{nx_wall:.1f}s wall, client peak RSS {rss_mb():,.0f} MiB, {components:,} components")
+        print("  stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in nx_timings.items()))
+        graph_gds = sum(result.timings.get(k, 0.0) for k in ("project", "communities", "components", "pagerank"))
+        graph_nx = sum(nx_timings.get(k, 0.0) for k in ("build", "communities", "components", "pagerank"))
+        print(f"  ratio networkx / GDS: whole pipeline {nx_wall / wall:.2f}x (GDS run includes writes), "
+              f"graph work {graph_nx / max(graph_gds, 1e-9):.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,308 @@
+"""Detection against a real Neo4j + GDS: a hand-built batch (two rings, a company on shared infrastructure,
+benign accounts) loaded through the real loader, then `detect`, export, evaluate, explain and the allow-list."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import typer
+from neo4j import Driver
+from typer.testing import CliRunner
+
+from detect.commands import allowlist_app, detect_command, evaluate_command, explain_command, export_app
+from detect.config import DetectionSettings
+from detect.explain import account_explanation, pair_explanation
+from detect.pipeline import run_detection
+from loaders.load_batch import BatchLoader
+from sockhound.gds_session import open_gds
+from sockhound.settings import Settings, get_settings
+
+START = datetime(2026, 3, 2, tzinfo=UTC)
+COMPANY_SUBNET = "203.0.113.0/24"
+COMPANY_CARD = "pm_company_shared_card_0001"
+RING_A = [f"ring-a-{i:02d}" for i in range(12)]
+RING_B = [f"ring-b-{i:02d}" for i in range(8)]
+RING_C = [f"ring-c-{i:02d}" for i in range(6)]
+COMPANY = [f"company-{i:02d}" for i in range(6)]
+BENIGN = [f"benign-{i:03d}" for i in range(120)]
+TEST_WEIGHTS = {
+    "evPayment": 2.0, "evIp": 1.5, "evSubnet": 0.5, "evPrompt": 1.0, "evSync": 1.5, "prepaidCard": 0.5,
+    "capFocus": 1.0, "networkSize": 1.0, "networkSync": 1.5, "networkPrompt": 1.0, "labelBenign": -3.0,
+}
+
+
+def detection_settings() -> DetectionSettings:
+    return DetectionSettings(feature_weights=TEST_WEIGHTS, prior_log_odds=-6.0, sockpuppet_threshold=0.8,
+                             suspect_threshold=0.4, leiden_gamma=1.0)
+
+
+def _word_salad(rng: np.random.Generator) -> str:
+    """A prompt that shares no fingerprint (exact, template or near-duplicate band) with any other."""
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+    return " ".join("".join(rng.choice(letters, size=7)) for _ in range(14))
+
+
+def _ring(ids: list[str], ring: str, card_group: int, subnet: str, rng: np.random.Generator,
+          offset_s: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    accounts, payments, exchanges = [], [], []
+    burst = START - timedelta(days=3)
+    for i, account in enumerate(ids):
+        accounts.append({"account_id": account, "created_at": (burst + timedelta(minutes=7 * i)).isoformat(),
+                         "email": f"{account}@throwaway.example", "country": "US", "pathway": "direct"})
+        payments.append({"account_id": account, "payment_fingerprint": f"pm_{ring}_card_{i // card_group}",
+                         "brand": "visa", "funding": "prepaid"})
+        for wave in range(40):  # one scheduler: every member fires in the same minute of each wave
+            ts = START + timedelta(seconds=offset_s + wave * 1_800 + int(rng.integers(0, 20)))
+            exchanges.append({
+                "account_id": account, "ts": ts.isoformat(), "ip": f"{subnet}.{10 + i % 3}",
+                "prompt": f"Think step by step and show your full chain of thought: what is {wave * 7 + i} "
+                          f"times {wave + 3}? Then grade the answer against rubric {ring}.",
+                "model": "atlas-3",
+            })
+    return accounts, payments, exchanges
+
+
+def write_world(directory: Path, rings: dict[str, list[str]]) -> Path:
+    """A batch: rings (shared cards, proxies, templates, synchronised), a company, benign singles."""
+    rng = np.random.default_rng(7)
+    accounts: list[dict[str, Any]] = []
+    payments: list[dict[str, Any]] = []
+    exchanges: list[dict[str, Any]] = []
+    truth: list[dict[str, str]] = []
+    subnets = {"a": "198.18.7", "b": "198.18.9", "c": "198.18.11"}
+    offsets = {"a": 0, "b": 600, "c": 1_200}  # three schedulers, each firing in its own minutes
+    for ring, ids in rings.items():
+        a, p, e = _ring(ids, ring, 4, subnets[ring], rng, offset_s=offsets[ring])
+        accounts += a
+        payments += p
+        exchanges += e
+        truth += [{"account_id": account, "actor": f"ring-{ring}"} for account in ids]
+    for i, account in enumerate(COMPANY):  # genuine staff: one corporate card, one office subnet
+        accounts.append({"account_id": account, "created_at": (START - timedelta(days=400 + 30 * i)).isoformat(),
+                         "email": f"staff{i}@company.example", "country": "DE", "pathway": "direct"})
+        payments.append({"account_id": account, "payment_fingerprint": COMPANY_CARD, "brand": "visa",
+                         "funding": "credit"})
+        for n in range(4):
+            exchanges.append({"account_id": account,
+                              "ts": (START + timedelta(hours=9 + n * 26 + i)).isoformat(),
+                              "ip": f"203.0.113.{20 + i}", "prompt": _word_salad(rng),
+                              "model": "atlas-2"})
+        truth.append({"account_id": account, "actor": "benign"})
+    for i, account in enumerate(BENIGN):
+        accounts.append({"account_id": account, "created_at": (START - timedelta(days=5 * i + 1)).isoformat(),
+                         "email": f"person{i}@mail.example", "country": "GB", "pathway": "direct"})
+        payments.append({"account_id": account, "payment_fingerprint": f"pm_person_{i}", "brand": "mastercard",
+                         "funding": "credit"})
+        for n in range(3):
+            exchanges.append({"account_id": account,
+                              "ts": (START + timedelta(hours=int(rng.integers(0, 600)))).isoformat(),
+                              "ip": f"100.{64 + i // 200}.{i % 200}.{n + 1}",
+                              "prompt": f"Person {i} asks question {n}: {rng.integers(0, 10**9)} about gardening",
+                              "model": "atlas-2"})
+        truth.append({"account_id": account, "actor": "benign"})
+    frame = pd.DataFrame(exchanges)
+    frame.insert(0, "request_id", [f"req-{directory.name}-{i}" for i in range(len(frame))])
+    directory.mkdir(parents=True)
+    pd.DataFrame(accounts).to_csv(directory / "accounts.csv", index=False)
+    pd.DataFrame(payments).to_csv(directory / "payment_methods.csv", index=False)
+    frame.to_csv(directory / "exchanges.csv", index=False)
+    pd.DataFrame([{"account_id": BENIGN[0], "label": "benign", "source": "analyst"},
+                  {"account_id": next(iter(rings.values()))[0], "label": "abusive", "source": "analyst"}]
+                 ).to_csv(directory / "labels.csv", index=False)
+    pd.DataFrame(truth).to_csv(directory / "truth.csv", index=False)
+    return directory
+
+
+def load(settings: Settings, driver: Driver, batch: Path, reports: Path) -> None:
+    report = BatchLoader(settings, driver, chunk_rows=5_000).load(batch, reports)
+    assert report.outcome == "loaded"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_world(tmp_path_factory.mktemp("detect") / "world", {"a": RING_A, "b": RING_B})
+
+
+@pytest.fixture
+def loaded(neo4j_settings: Settings, empty_graph: Driver, world: Path, tmp_path: Path) -> Driver:
+    load(neo4j_settings, empty_graph, world, tmp_path / "report")
+    return empty_graph
+
+
+@pytest.fixture
+def cli_env(neo4j_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Point the CLI's settings (environment) at the test server."""
+    monkeypatch.setenv("NEO4J_URI", neo4j_settings.bolt_uri)
+    monkeypatch.setenv("SOCKHOUND_ALLOW_DEV_HASH_KEY", "true")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def cli() -> typer.Typer:
+    app = typer.Typer()
+    app.command("detect")(detect_command)
+    app.add_typer(export_app, name="export")
+    app.command("evaluate")(evaluate_command)
+    app.command("explain")(explain_command)
+    app.add_typer(allowlist_app, name="allowlist")
+    return app
+
+
+def sockhound_projections(settings: Settings, driver: Driver) -> list[str]:
+    listed = open_gds(settings, driver).graph.list()
+    return [str(entry.graph_name) for entry in listed if str(entry.graph_name).startswith("sockhound-")]
+
+
+def network_of(result_accounts: pd.DataFrame, members: list[str]) -> set[Any]:
+    return set(result_accounts.loc[members, "networkId"].tolist())
+
+
+def test_detect_export_and_evaluate(neo4j_settings: Settings, loaded: Driver, world: Path, tmp_path: Path,
+                                    cli_env: None) -> None:
+    result = run_detection(neo4j_settings, loaded, detection_settings())
+    table = result.accounts
+    assert (table.loc[RING_A, "verdict"] == "sockpuppet").all()
+    assert (table.loc[RING_B, "verdict"] == "sockpuppet").all()
+    assert (table.loc[BENIGN, "verdict"] == "clear").all()
+    (ring_a_network,) = network_of(table, RING_A)
+    (ring_b_network,) = network_of(table, RING_B)
+    assert ring_a_network and ring_b_network and ring_a_network != ring_b_network
+    assert table["risk"].between(0.0, 1.0).all()
+    assert sockhound_projections(neo4j_settings, loaded) == []
+    run = loaded.execute_query("MATCH (r:DetectionRun {runId: $runId}) RETURN r", runId=result.run_id,
+                               database_=neo4j_settings.neo4j_database).records[0]["r"]
+    assert run["status"] == "complete"
+    assert {"project", "communities", "pagerank", "write"} <= set(json.loads(run["timings"]))
+    assert json.loads(run["counts"])["accounts"] == len(RING_A) + len(RING_B) + len(COMPANY) + len(BENIGN)
+    assert "hub_caps" in json.loads(run["parameters"])["detection"]
+
+    runner = CliRunner()
+    out = tmp_path / "verdicts.csv"
+    exported = runner.invoke(cli(), ["export", "verdicts", "--out", str(out)])
+    assert exported.exit_code == 0, exported.output
+    frame = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(frame.columns) == ["account_id", "verdict", "risk", "network_id"]
+    assert len(frame) == len(table)
+    assert set(frame["verdict"]) <= {"sockpuppet", "suspect", "clear"}
+    by_account = frame.set_index("account_id")
+    assert by_account.loc[RING_A[0], "network_id"] == ring_a_network
+    assert by_account.loc[BENIGN[3], "network_id"] == ""
+
+    evaluated = runner.invoke(cli(), ["evaluate", "--truth", str(world / "truth.csv")])
+    assert evaluated.exit_code == 0, evaluated.output
+    report = json.loads(evaluated.output)
+    for key in ("accounts", "adversary_accounts", "precision", "recall", "benign_false_positive_rate",
+                "suspect", "recall_per_actor"):
+        assert key in report
+    assert report["precision"] == 1.0 and report["recall"] == 1.0
+    assert set(report["recall_per_actor"]) == {"ring-a", "ring-b"}
+
+
+def test_projection_is_dropped_when_detection_fails(neo4j_settings: Settings, loaded: Driver) -> None:
+    seen: list[str] = []
+
+    def explode(graph: Any) -> None:
+        seen.append(graph.name())
+        assert graph.name() in sockhound_projections(neo4j_settings, loaded)
+        raise RuntimeError("boom after projecting")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        run_detection(neo4j_settings, loaded, detection_settings(), after_projection=explode)
+    assert seen and seen[0].startswith("sockhound-linkage-")
+    assert sockhound_projections(neo4j_settings, loaded) == []
+    status = loaded.execute_query("MATCH (r:DetectionRun) RETURN r.status AS status",
+                                  database_=neo4j_settings.neo4j_database).records
+    assert [record["status"] for record in status] == ["failed"]
+
+
+def test_network_ids_stable_across_runs_and_changes(neo4j_settings: Settings, loaded: Driver,
+                                                    tmp_path: Path) -> None:
+    settings = detection_settings()
+    first = run_detection(neo4j_settings, loaded, settings)
+    second = run_detection(neo4j_settings, loaded, settings)
+    for ring in (RING_A, RING_B):
+        assert network_of(first.accounts, ring) == network_of(second.accounts, ring)
+        assert len(network_of(second.accounts, ring)) == 1
+    # The world changes: two ring-a members are gone, a new ring c appears. Ring a and b keep their ids.
+    loaded.execute_query("MATCH (a:Account) WHERE a.accountId IN $gone DETACH DELETE a", gone=RING_A[:2],
+                         database_=neo4j_settings.neo4j_database)
+    load(neo4j_settings, loaded, write_world(tmp_path / "next", {"c": RING_C}), tmp_path / "report-next")
+    third = run_detection(neo4j_settings, loaded, settings)
+    assert network_of(third.accounts, RING_A[2:]) == network_of(first.accounts, RING_A)
+    assert network_of(third.accounts, RING_B) == network_of(first.accounts, RING_B)
+    (ring_c_network,) = network_of(third.accounts, RING_C)
+    assert ring_c_network not in network_of(first.accounts, RING_A + RING_B)
+    active = loaded.execute_query("MATCH (n:Network {status: 'active'}) RETURN count(n) AS n",
+                                  database_=neo4j_settings.neo4j_database).records[0]["n"]
+    assert active == len(third.networks)
+
+
+def test_explanations_sum_to_risk(neo4j_settings: Settings, loaded: Driver, cli_env: None) -> None:
+    detection = detection_settings()
+    run_detection(neo4j_settings, loaded, detection)
+    for account in (RING_A[3], RING_B[1], BENIGN[5], COMPANY[0]):
+        explained = account_explanation(neo4j_settings, loaded, account)
+        total = explained["prior"]["contribution"] + sum(record["contribution"] for record in explained["evidence"])
+        assert total == pytest.approx(explained["risk"], abs=1e-9)
+        for record in explained["evidence"]:
+            assert {"kind", "weight", "logOdds", "contribution", "value"} <= set(record)
+    ring_member = account_explanation(neo4j_settings, loaded, RING_A[3])
+    payment = next(record for record in ring_member["evidence"] if record["kind"] == "evPayment")
+    assert payment["sharedBy"] == 4 and payment["items"] == 1
+    assert ring_member["network"]["networkId"] == ring_member["networkId"]
+
+    pair = pair_explanation(neo4j_settings, loaded, RING_A[0], RING_A[3], detection)
+    kinds = {item["kind"]: item for item in pair["shared"]}
+    assert kinds["payment"]["sharedBy"] == 4 and kinds["payment"]["weight"] > 0
+    assert "ip" in kinds and pair["sameNetwork"] and pair["linkWeight"] > 0
+    assert pair_explanation(neo4j_settings, loaded, RING_A[0], BENIGN[0], detection)["shared"] == []
+
+    shown = CliRunner().invoke(cli(), ["explain", RING_A[0], "--with", RING_A[3]])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output)["sameNetwork"] is True
+    missing = CliRunner().invoke(cli(), ["explain", "no-such-account"])
+    assert missing.exit_code == 2
+
+
+def test_allow_listed_evidence_no_longer_links(neo4j_settings: Settings, loaded: Driver, cli_env: None) -> None:
+    detection = detection_settings()
+    before = pair_explanation(neo4j_settings, loaded, COMPANY[0], COMPANY[1], detection)
+    assert {item["kind"] for item in before["shared"] if item["weight"] > 0} == {"payment", "subnet"}
+    first = run_detection(neo4j_settings, loaded, detection)
+    assert first.accounts["community"][COMPANY[0]] == first.accounts["community"][COMPANY[1]]
+
+    runner = CliRunner()
+    expired = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    later = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+    for arguments in (
+        ["--kind", "subnet", "--value", COMPANY_SUBNET, "--reason", "office egress", "--expires", later],
+        ["--kind", "payment", "--value", COMPANY_CARD, "--reason", "corporate card"],
+        ["--kind", "prompt", "--value", "an old public prompt", "--reason", "expired", "--expires", expired],
+    ):
+        added = runner.invoke(cli(), ["allowlist", "add", *arguments])
+        assert added.exit_code == 0, added.output
+    listed = runner.invoke(cli(), ["allowlist", "list", "--json"])
+    entries = json.loads(listed.output)
+    assert sorted((entry["kind"], entry["active"]) for entry in entries) == [
+        ("payment", True), ("prompt", False), ("prompt", False), ("subnet", True)]
+    assert all(COMPANY_CARD not in json.dumps(entry) for entry in entries)
+
+    after = pair_explanation(neo4j_settings, loaded, COMPANY[0], COMPANY[1], detection)
+    assert all(item["weight"] == 0 for item in after["shared"])
+    assert {item["ignored"] for item in after["shared"]} == {"allow-listed"}
+    second = run_detection(neo4j_settings, loaded, detection)
+    assert second.accounts.loc[COMPANY, "community"].nunique() == len(COMPANY)  # no two staff linked any more
+    assert (second.accounts.loc[COMPANY, ["evPaymentWeight", "evSubnetWeight"]] == 0).all().all()
+
+    removed = runner.invoke(cli(), ["allowlist", "remove", "--kind", "payment", "--value", COMPANY_CARD])
+    assert removed.exit_code == 0 and "removed 1 entry" in removed.output
+    third = run_detection(neo4j_settings, loaded, detection)
+    assert third.accounts["community"][COMPANY[0]] == third.accounts["community"][COMPANY[1]]

@@ -1,0 +1,120 @@
+"""Detection pieces that need no database: stable network ids, the risk waterfall, allow-list keys, features."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from detect.allowlist import allow_list_keys
+from detect.config import DetectionSettings
+from detect.explain import rarity_weight
+from detect.features import FEATURES, account_features, network_features
+from detect.network_ids import match_network_ids
+from detect.scoring import explanation_record, log_odds_terms, risk_scores, verdict_of, waterfall
+from loaders.fingerprints import PromptFingerprinter
+from loaders.privacy import KeyedHasher, hash_ips, hash_payment_fingerprints
+
+KEY = b"unit-test-key-0123456789"
+
+
+def fresh_ids() -> itertools.count[int]:
+    return itertools.count()
+
+
+def test_network_ids_survive_by_overlap_and_fresh_ids_otherwise() -> None:
+    previous = {"net-a": {"a1", "a2", "a3", "a4"}, "net-b": {"b1", "b2", "b3"}, "net-gone": {"g1", "g2"}}
+    counter = iter(range(100))
+    communities = {
+        10: {"a1", "a2", "a3", "a5"},  # lost a4, gained a5: keeps net-a
+        11: {"b1", "b2", "b3"},  # unchanged
+        12: {"n1", "n2", "g1"},  # one of two old members: Jaccard 0.25 < 0.3 -> fresh
+    }
+    ids = match_network_ids(communities, previous, 0.3, fresh_id=lambda: f"fresh-{next(counter)}")
+    assert ids == {10: "net-a", 11: "net-b", 12: "fresh-0"}
+
+
+def test_a_split_network_keeps_its_id_for_the_larger_part_only() -> None:
+    previous = {"net-a": {f"a{i}" for i in range(10)}}
+    communities = {1: {f"a{i}" for i in range(7)}, 2: {f"a{i}" for i in range(7, 10)}}
+    ids = match_network_ids(communities, previous, 0.2, fresh_id=lambda: "fresh")
+    assert ids == {1: "net-a", 2: "fresh"}
+
+
+def test_waterfall_contributions_sum_to_the_final_risk() -> None:
+    prior_risk, steps = waterfall(-4.0, [("a", 2.5), ("b", -0.7), ("c", 3.1)])
+    final = 1.0 / (1.0 + np.exp(-(-4.0 + 2.5 - 0.7 + 3.1)))
+    assert prior_risk + sum(step[2] for step in steps) == pytest.approx(final, abs=1e-12)
+    assert steps[1][2] < 0
+
+
+def test_verdict_thresholds_come_from_settings() -> None:
+    settings = DetectionSettings(sockpuppet_threshold=0.9, suspect_threshold=0.5)
+    assert [verdict_of(r, settings) for r in (0.95, 0.9, 0.6, 0.49)] == ["sockpuppet", "sockpuppet", "suspect",
+                                                                        "clear"]
+
+
+def test_rarity_weight_falls_with_sharing() -> None:
+    assert rarity_weight(1.0, 2, 10_000) == pytest.approx(1.0)
+    assert rarity_weight(1.0, 100, 10_000) < rarity_weight(1.0, 10, 10_000) < 1.0
+    assert rarity_weight(1.0, 1, 10_000) == 0.0
+
+
+def test_allow_list_keys_match_the_loaders_hashes() -> None:
+    hasher = KeyedHasher(KEY)
+    subnet_key = hash_ips(pd.Series(["203.0.113.77"]), hasher)["subnetKey"].iloc[0]
+    assert allow_list_keys("subnet", "203.0.113.0/24", hasher) == [subnet_key]
+    assert allow_list_keys("subnet", "203.0.113.5", hasher) == [subnet_key]
+    v6_key = hash_ips(pd.Series(["2001:db8:1:2::9"]), hasher)["subnetKey"].iloc[0]
+    assert allow_list_keys("subnet", "2001:db8:1::/48", hasher) == [v6_key]
+    with pytest.raises(ValueError, match="/24"):
+        allow_list_keys("subnet", "203.0.0.0/16", hasher)
+    payment_key = hash_payment_fingerprints(pd.Series([" pm_corporate_card "]), hasher).iloc[0]
+    assert allow_list_keys("payment", "pm_corporate_card", hasher) == [payment_key]
+    prompt = "Please reason step by step: what is 17 * 23?"
+    fingerprint = PromptFingerprinter(hasher).fingerprint([prompt]).iloc[0]
+    assert set(allow_list_keys("prompt", prompt, hasher)) == {fingerprint["exactKey"], fingerprint["templateKey"]}
+    assert allow_list_keys("payment", "0123456789abcdef0123456789abcdef", hasher) == [
+        "0123456789abcdef0123456789abcdef"]
+    with pytest.raises(ValueError, match="kind"):
+        allow_list_keys("email", "x@example.org", hasher)
+
+
+def _profiles() -> pd.DataFrame:
+    rows = []
+    for i in range(6):
+        rows.append({
+            "nodeId": i, "accountId": f"acct-{i}", "createdAt": 1_000_000 + i * 60_000, "pathway": "direct",
+            "status": "active", "label": "abusive" if i == 0 else None, "exchanges": 300, "capCot": 280,
+            "capCode": 0, "capTool": 0, "capMath": 200, "capRubric": 0, "capRewrite": 0, "hourOfDay": [12] * 24,
+            "activeHours": 200, "activeDays": 10, "maxPerHour": 3, "p95PerHour": 3.0, "maxPerDay": 390,
+            "meanPerActiveDay": 300.0, "outputTokens": 0, "tokenReports": 0, "firstSeen": 0, "lastSeen": 0,
+            "fundings": ["prepaid"], "models": [],
+        })
+    return pd.DataFrame(rows)
+
+
+def test_features_scores_and_explanations_are_consistent() -> None:
+    settings = DetectionSettings(feature_weights={name: 0.5 for name in FEATURES}, prior_log_odds=-5.0)
+    profiles = _profiles()
+    evidence = pd.DataFrame([{"accountId": f"acct-{i}", "kind": "payment", "items": 1, "rarest": 3, "weight": 0.8}
+                             for i in range(3)])
+    proximity = pd.Series({"acct-1": 0.2})
+    table = account_features(profiles, evidence, proximity, settings)
+    table = network_features(table, pd.Series({"acct-0": 7, "acct-1": 7, "acct-2": 7}), settings)
+    assert list(table["communitySize"]) == [3, 3, 3, 1, 1, 1]
+    seeds = table["networkSeeds"]
+    assert float(seeds["acct-1"]) > 0 and float(seeds["acct-0"]) == 0
+    assert float(table["networkBurst"]["acct-1"]) == 1.0
+    risk = risk_scores(table, settings)
+    assert risk.between(0, 1).all() and float(risk["acct-1"]) > float(risk["acct-4"])
+    terms = log_odds_terms(table, settings.feature_weights)
+    row = {str(k): v for k, v in table.to_dict("index")["acct-1"].items()}
+    row_terms = {str(k): float(v) for k, v in terms.to_dict("index")["acct-1"].items()}
+    record = explanation_record(row, row_terms, settings, "net-x")
+    total = record["prior"]["contribution"] + sum(item["contribution"] for item in record["records"])
+    assert total == pytest.approx(float(risk["acct-1"]), abs=1e-9)
+    payment = next(item for item in record["records"] if item["kind"] == "evPayment")
+    assert payment["sharedBy"] == 3 and payment["items"] == 1
