@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from detect.config import get_detection_settings
 from detect.pipeline import linkage_parameters, run_detection, score_accounts
+from queries import load_query
 from sockhound.graph import connected_driver, read_query
 from sockhound.settings import get_settings
 
@@ -42,11 +43,7 @@ class HeapSampler(threading.Thread):
         self._halt = threading.Event()
 
     def sample(self) -> int:
-        records, _, _ = self.driver.execute_query(
-            "CALL dbms.queryJmx('java.lang:type=Memory') YIELD attributes "
-            "RETURN attributes.HeapMemoryUsage.value.properties.used AS used",
-            database_=self.database,
-        )
+        records, _, _ = self.driver.execute_query(load_query("bench/server_heap_used").text, database_=self.database)
         return int(records[0]["used"])
 
     def run(self) -> None:
