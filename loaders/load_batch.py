@@ -50,6 +50,7 @@ from loaders.aggregate import (
 )
 from loaders.batch_files import DEFAULT_CHUNK_ROWS, discover_tables, display_name, read_table_chunks
 from loaders.contract import QUARANTINE_COLUMNS, QuarantineRecord, TableValidator
+from loaders.label_decisions import label_decision_key
 from loaders.privacy import KeyedHasher
 from queries import load_query
 from sockhound.graph import read_query, run_statements, write_query, write_rows
@@ -374,10 +375,9 @@ def label_rows(labels: pd.DataFrame) -> list[dict[str, Any]]:
     ):
         at_value = None if pd.isna(at) else pd.Timestamp(at).to_pydatetime()
         source_value = None if pd.isna(source) else str(source)
-        decision = f"{account_id}\x00{label}\x00{source_value or ''}\x00{at_value.isoformat() if at_value else ''}"
         rows.append({
             "accountId": str(account_id), "label": str(label), "source": source_value, "at": at_value,
-            "decisionKey": hashlib.sha256(decision.encode()).hexdigest()[:32],
+            "decisionKey": label_decision_key(str(account_id), str(label), source_value, at_value),
         })
     return rows
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from api.commands import api_key_command, serve_command
 from detect.commands import (
     allowlist_app,
     detect_command,
@@ -31,6 +32,8 @@ app.add_typer(export_app, name="export")
 app.command("evaluate")(evaluate_command)
 app.command("explain")(explain_command)
 app.add_typer(allowlist_app, name="allowlist")
+app.command("serve")(serve_command)
+app.command("api-key")(api_key_command)
 
 
 def main() -> None:

@@ -62,3 +62,14 @@ def empty_graph(neo4j_settings: Settings, session_driver: Driver) -> Driver:
         neo4j_settings, session_driver, load_query("maintenance/delete_all_in_batches"), {"batchSize": 10_000}
     )
     return session_driver
+
+
+@pytest.fixture
+def restartable_server(tmp_path: Path) -> Iterator[Settings]:
+    """A server of the test's own (never NEO4J_URI's) that the test may stop and start again."""
+    settings = Settings(
+        neo4j_uri=None, sockhound_neo4j_home=tmp_path / "restartable", sockhound_bolt_port=free_port(),
+        sockhound_heap_size="1g", sockhound_pagecache_size="128m", sockhound_allow_dev_hash_key=True,
+    )
+    with local_neo4j.running_server(settings):
+        yield settings

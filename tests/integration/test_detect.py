@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 import typer
@@ -17,112 +16,22 @@ from neo4j import Driver
 from typer.testing import CliRunner
 
 from detect.commands import allowlist_app, detect_command, evaluate_command, explain_command, export_app
-from detect.config import DetectionSettings
 from detect.explain import account_explanation, pair_explanation
 from detect.pipeline import run_detection
-from loaders.load_batch import BatchLoader
 from sockhound.gds_session import open_gds
 from sockhound.settings import Settings, get_settings
-
-START = datetime(2026, 3, 2, tzinfo=UTC)
-COMPANY_SUBNET = "203.0.113.0/24"
-COMPANY_CARD = "pm_company_shared_card_0001"
-RING_A = [f"ring-a-{i:02d}" for i in range(12)]
-RING_B = [f"ring-b-{i:02d}" for i in range(8)]
-RING_C = [f"ring-c-{i:02d}" for i in range(6)]
-COMPANY = [f"company-{i:02d}" for i in range(6)]
-BENIGN = [f"benign-{i:03d}" for i in range(120)]
-TEST_WEIGHTS = {
-    "evPayment": 2.0, "evIp": 1.5, "evSubnet": 0.5, "evPrompt": 1.0, "evSync": 1.5, "prepaidCard": 0.5,
-    "capFocus": 1.0, "networkSize": 1.0, "networkSync": 1.5, "networkPrompt": 1.0, "labelBenign": -3.0,
-}
-
-
-def detection_settings() -> DetectionSettings:
-    return DetectionSettings(feature_weights=TEST_WEIGHTS, prior_log_odds=-6.0, sockpuppet_threshold=0.8,
-                             suspect_threshold=0.4, leiden_gamma=1.0)
-
-
-def _word_salad(rng: np.random.Generator) -> str:
-    """A prompt that shares no fingerprint (exact, template or near-duplicate band) with any other."""
-    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
-    return " ".join("".join(rng.choice(letters, size=7)) for _ in range(14))
-
-
-def _ring(ids: list[str], ring: str, card_group: int, subnet: str, rng: np.random.Generator,
-          offset_s: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    accounts, payments, exchanges = [], [], []
-    burst = START - timedelta(days=3)
-    for i, account in enumerate(ids):
-        accounts.append({"account_id": account, "created_at": (burst + timedelta(minutes=7 * i)).isoformat(),
-                         "email": f"{account}@throwaway.example", "country": "US", "pathway": "direct"})
-        payments.append({"account_id": account, "payment_fingerprint": f"pm_{ring}_card_{i // card_group}",
-                         "brand": "visa", "funding": "prepaid"})
-        for wave in range(40):  # one scheduler: every member fires in the same minute of each wave
-            ts = START + timedelta(seconds=offset_s + wave * 1_800 + int(rng.integers(0, 20)))
-            exchanges.append({
-                "account_id": account, "ts": ts.isoformat(), "ip": f"{subnet}.{10 + i % 3}",
-                "prompt": f"Think step by step and show your full chain of thought: what is {wave * 7 + i} "
-                          f"times {wave + 3}? Then grade the answer against rubric {ring}.",
-                "model": "atlas-3",
-            })
-    return accounts, payments, exchanges
-
-
-def write_world(directory: Path, rings: dict[str, list[str]]) -> Path:
-    """A batch: rings (shared cards, proxies, templates, synchronised), a company, benign singles."""
-    rng = np.random.default_rng(7)
-    accounts: list[dict[str, Any]] = []
-    payments: list[dict[str, Any]] = []
-    exchanges: list[dict[str, Any]] = []
-    truth: list[dict[str, str]] = []
-    subnets = {"a": "198.18.7", "b": "198.18.9", "c": "198.18.11"}
-    offsets = {"a": 0, "b": 600, "c": 1_200}  # three schedulers, each firing in its own minutes
-    for ring, ids in rings.items():
-        a, p, e = _ring(ids, ring, 4, subnets[ring], rng, offset_s=offsets[ring])
-        accounts += a
-        payments += p
-        exchanges += e
-        truth += [{"account_id": account, "actor": f"ring-{ring}"} for account in ids]
-    for i, account in enumerate(COMPANY):  # genuine staff: one corporate card, one office subnet
-        accounts.append({"account_id": account, "created_at": (START - timedelta(days=400 + 30 * i)).isoformat(),
-                         "email": f"staff{i}@company.example", "country": "DE", "pathway": "direct"})
-        payments.append({"account_id": account, "payment_fingerprint": COMPANY_CARD, "brand": "visa",
-                         "funding": "credit"})
-        for n in range(4):
-            exchanges.append({"account_id": account,
-                              "ts": (START + timedelta(hours=9 + n * 26 + i)).isoformat(),
-                              "ip": f"203.0.113.{20 + i}", "prompt": _word_salad(rng),
-                              "model": "atlas-2"})
-        truth.append({"account_id": account, "actor": "benign"})
-    for i, account in enumerate(BENIGN):
-        accounts.append({"account_id": account, "created_at": (START - timedelta(days=5 * i + 1)).isoformat(),
-                         "email": f"person{i}@mail.example", "country": "GB", "pathway": "direct"})
-        payments.append({"account_id": account, "payment_fingerprint": f"pm_person_{i}", "brand": "mastercard",
-                         "funding": "credit"})
-        for n in range(3):
-            exchanges.append({"account_id": account,
-                              "ts": (START + timedelta(hours=int(rng.integers(0, 600)))).isoformat(),
-                              "ip": f"100.{64 + i // 200}.{i % 200}.{n + 1}",
-                              "prompt": f"Person {i} asks question {n}: {rng.integers(0, 10**9)} about gardening",
-                              "model": "atlas-2"})
-        truth.append({"account_id": account, "actor": "benign"})
-    frame = pd.DataFrame(exchanges)
-    frame.insert(0, "request_id", [f"req-{directory.name}-{i}" for i in range(len(frame))])
-    directory.mkdir(parents=True)
-    pd.DataFrame(accounts).to_csv(directory / "accounts.csv", index=False)
-    pd.DataFrame(payments).to_csv(directory / "payment_methods.csv", index=False)
-    frame.to_csv(directory / "exchanges.csv", index=False)
-    pd.DataFrame([{"account_id": BENIGN[0], "label": "benign", "source": "analyst"},
-                  {"account_id": next(iter(rings.values()))[0], "label": "abusive", "source": "analyst"}]
-                 ).to_csv(directory / "labels.csv", index=False)
-    pd.DataFrame(truth).to_csv(directory / "truth.csv", index=False)
-    return directory
-
-
-def load(settings: Settings, driver: Driver, batch: Path, reports: Path) -> None:
-    report = BatchLoader(settings, driver, chunk_rows=5_000).load(batch, reports)
-    assert report.outcome == "loaded"
+from tests.detection_world import (
+    BENIGN,
+    COMPANY,
+    COMPANY_CARD,
+    COMPANY_SUBNET,
+    RING_A,
+    RING_B,
+    RING_C,
+    detection_settings,
+    load,
+    write_world,
+)
 
 
 @pytest.fixture(scope="module")

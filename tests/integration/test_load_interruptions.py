@@ -8,7 +8,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from sockhound.graph import connected_driver
 from sockhound.runtime import local_neo4j
 from sockhound.settings import Settings
 from tests.batch_builder import write_small_batch
-from tests.conftest import REPO_ROOT, free_port
+from tests.conftest import REPO_ROOT
 from tests.integration.graph_state import graph_snapshot, run_test_query
 
 EXCHANGES = range(0, 60_000)
@@ -93,16 +92,6 @@ def test_sigkill_midway_then_resume_gives_the_uninterrupted_graph(
                              capture_output=True, text=True, timeout=600, check=False)
     assert resumed.returncode == 0, resumed.stderr
     assert graph_snapshot(neo4j_settings, empty_graph) == reference
-
-
-@pytest.fixture
-def restartable_server(tmp_path: Path) -> Iterator[Settings]:
-    settings = Settings(
-        neo4j_uri=None, sockhound_neo4j_home=tmp_path / "restartable", sockhound_bolt_port=free_port(),
-        sockhound_heap_size="1g", sockhound_pagecache_size="128m", sockhound_allow_dev_hash_key=True,
-    )
-    with local_neo4j.running_server(settings):
-        yield settings
 
 
 def test_neo4j_restarted_mid_load_retries_and_loses_nothing(

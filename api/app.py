@@ -1,0 +1,59 @@
+"""The FastAPI application: `create_app()` wires settings, the async driver (in the lifespan), key ring,
+problem handlers and one router per resource. `sockhound serve` runs it on uvicorn."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.auth import ApiKeyRing
+from api.body_limit import BodySizeLimit
+from api.database import GraphGateway, open_async_driver
+from api.problems import install_problem_handlers
+from api.routers import accounts, allowlist, health, ips, labels, networks
+from api.settings import ApiSettings, get_api_settings
+from detect.config import DetectionSettings, get_detection_settings
+from loaders.privacy import KeyedHasher
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """Verdicts, networks and their evidence for ban tooling.
+
+Authenticate with `Authorization: Bearer <API key>` (keys and scopes come from `SOCKHOUND_API_KEYS`).
+Errors are RFC 9457 problem details. When the database is down every data endpoint answers 503 with
+`Retry-After`, and recovers by itself once it is back.
+"""
+
+
+def create_app(settings: ApiSettings | None = None, detection: DetectionSettings | None = None) -> FastAPI:
+    """Build the app. Settings are read (and the key ring and hash key checked) now; the driver opens in the
+    lifespan, so building the app never touches the database."""
+    settings = settings or get_api_settings()
+    key_ring = ApiKeyRing.parse(
+        settings.sockhound_api_keys.get_secret_value() if settings.sockhound_api_keys else None)
+    if not len(key_ring):
+        log.warning("SOCKHOUND_API_KEYS is empty: every /v1 request will get 401")
+    hasher = KeyedHasher(settings.hash_key())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        driver = open_async_driver(settings)
+        app.state.gateway = GraphGateway(settings, driver)
+        try:
+            yield
+        finally:
+            await driver.close()
+
+    app = FastAPI(title="sockhound", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.detection = detection or get_detection_settings()
+    app.state.key_ring = key_ring
+    app.state.hasher = hasher
+    install_problem_handlers(app)
+    for router in (health.router, accounts.router, networks.router, ips.router, labels.router, allowlist.router):
+        app.include_router(router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.sockhound_api_max_body_bytes)
+    return app

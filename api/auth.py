@@ -1,0 +1,97 @@
+"""API keys: parsed from `SOCKHOUND_API_KEYS`, kept only as SHA-256 hashes, checked per request with scopes.
+
+Format: comma-separated `NAME:SCOPES:SECRET` entries, e.g.
+`ban-tool:read+write:3f9c...,dashboard:read:sha256:5e88...`. SCOPES is `read`, `write` or `read+write`.
+SECRET is the key itself, or `sha256:` and the hex SHA-256 of the key so that the key never sits in the
+environment. Clients send `Authorization: Bearer KEY` (or `X-API-Key: KEY`). Keys are never logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Final
+
+SCOPES: Final = frozenset({"read", "write"})
+MIN_KEY_LENGTH: Final = 20
+_SHA256_HEX: Final = re.compile(r"^[0-9a-f]{64}$")
+_NAME: Final = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+
+
+class ApiKeyConfigError(ValueError):
+    """SOCKHOUND_API_KEYS does not parse (the message never contains a secret)."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key's name (recorded as the source of labels) and its scopes."""
+
+    name: str
+    scopes: frozenset[str]
+
+
+def key_digest(key: str) -> bytes:
+    return hashlib.sha256(key.encode("utf-8")).digest()
+
+
+class ApiKeyRing:
+    """The configured keys as digests; `principal_for(key)` answers who holds a presented key."""
+
+    def __init__(self, entries: dict[bytes, Principal]) -> None:
+        self._entries = entries
+
+    def __repr__(self) -> str:
+        return f"ApiKeyRing({len(self._entries)} keys)"
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @classmethod
+    def parse(cls, configured: str | None) -> ApiKeyRing:
+        entries: dict[bytes, Principal] = {}
+        names: set[str] = set()
+        for position, raw in enumerate((configured or "").split(","), start=1):
+            entry = raw.strip()
+            if not entry:
+                continue
+            parts = entry.split(":", 2)
+            if len(parts) != 3:
+                raise ApiKeyConfigError(f"SOCKHOUND_API_KEYS entry {position}: expected NAME:SCOPES:SECRET")
+            name, scope_text, secret = parts
+            if not _NAME.match(name):
+                raise ApiKeyConfigError(f"SOCKHOUND_API_KEYS entry {position}: bad name (letters, digits, _.@-)")
+            if name in names:
+                raise ApiKeyConfigError(f"SOCKHOUND_API_KEYS entry {position}: name {name!r} appears twice")
+            scopes = frozenset(scope.strip() for scope in scope_text.split("+"))
+            if not scopes or not scopes <= SCOPES:
+                raise ApiKeyConfigError(
+                    f"SOCKHOUND_API_KEYS entry {position} ({name}): scopes must be read, write or read+write")
+            if secret.startswith("sha256:"):
+                hex_digest = secret.removeprefix("sha256:").lower()
+                if not _SHA256_HEX.match(hex_digest):
+                    raise ApiKeyConfigError(f"SOCKHOUND_API_KEYS entry {position} ({name}): sha256: needs 64 hex")
+                digest = bytes.fromhex(hex_digest)
+            else:
+                if len(secret) < MIN_KEY_LENGTH:
+                    raise ApiKeyConfigError(
+                        f"SOCKHOUND_API_KEYS entry {position} ({name}): a key needs {MIN_KEY_LENGTH}+ characters")
+                digest = key_digest(secret)
+            names.add(name)
+            entries[digest] = Principal(name=name, scopes=scopes)
+        return cls(entries)
+
+    def principal_for(self, presented: str) -> Principal | None:
+        digest = key_digest(presented)
+        found: Principal | None = None
+        for known, principal in self._entries.items():  # compare every entry, in constant time each
+            if hmac.compare_digest(known, digest):
+                found = principal
+        return found
+
+
+def new_api_key() -> str:
+    """A fresh random key (43 URL-safe characters, 256 bits)."""
+    return secrets.token_urlsafe(32)

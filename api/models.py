@@ -1,0 +1,205 @@
+"""Request and response bodies. JSON field names are snake_case, like the contract's verdict columns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Final, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+LOOKUP_MAX_IDS: Final = 1_000
+LABELS_MAX: Final = 1_000
+
+AccountId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+Verdict = Literal["sockpuppet", "suspect", "clear"]
+LabelValue = Literal["abusive", "benign"]
+AllowListKind = Literal["subnet", "payment", "prompt"]
+
+
+def _timestamp_text(value: object) -> object:
+    """Timestamps travel as ISO-8601 text; a bare number is refused rather than read as epoch seconds."""
+    if isinstance(value, bool | int | float):
+        raise ValueError("expected an ISO-8601 timestamp such as 2026-03-02T10:00:00Z")
+    return value
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_timestamp_text)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EvidenceRecord(BaseModel):
+    """One step of the account's risk waterfall (from the last detection run)."""
+
+    kind: str = Field(description="The feature, e.g. `evPayment` (shared payment methods) or `networkSync`.")
+    description: str
+    value: float
+    weight: float = Field(description="Log-odds per unit of the feature.")
+    log_odds: float
+    contribution: float = Field(description="How much this record moved the risk (risk units).")
+    items: int | None = Field(default=None, description="Shared evidence nodes of this kind.")
+    shared_by: int | None = Field(default=None, description="Accounts sharing the rarest of them.")
+    evidence_weight: float | None = None
+
+
+class AccountSummary(BaseModel):
+    account_id: str
+    verdict: Verdict
+    risk: float = Field(ge=0.0, le=1.0)
+    network_id: str | None
+    label: LabelValue | None = Field(description="The latest label decision (ban / clearance), if any.")
+    status: str
+
+
+class AccountVerdict(AccountSummary):
+    run_id: str | None = Field(description="The detection run that scored the account; null if never scored.")
+    prior_risk: float | None = Field(description="The waterfall's starting point, before any evidence.")
+    top_evidence: list[EvidenceRecord] = Field(description="The records that moved the risk most, largest first.")
+
+
+class LookupRequest(Body):
+    account_ids: list[AccountId] = Field(min_length=1, max_length=LOOKUP_MAX_IDS)
+
+
+class LookupResponse(BaseModel):
+    accounts: list[AccountSummary]
+    not_found: list[str]
+
+
+class SharedEvidence(BaseModel):
+    kind: str = Field(description="payment, ip, subnet, exact, template, nearband, upstream, sync or email.")
+    key: str = Field(description="The evidence node's keyed hash (never a raw value).")
+    shared_by: int = Field(description="How many accounts share it.")
+    weight: float = Field(description="Its linkage weight (rarity-scaled); 0 when ignored.")
+    ignored: str | None = Field(default=None, description="`allow-listed` when it links nothing.")
+
+
+class LinkedAccount(BaseModel):
+    account_id: str
+    verdict: Verdict
+    risk: float
+    network_id: str | None
+    link_weight: float = Field(description="Sum of the shared evidence weights.")
+    shared: list[SharedEvidence]
+
+
+class LinksPage(BaseModel):
+    account_id: str
+    total: int = Field(description="Linked accounts in all pages.")
+    links: list[LinkedAccount]
+    next_cursor: str | None
+
+
+class NetworkMember(BaseModel):
+    account_id: str
+    verdict: Verdict
+    risk: float
+    label: LabelValue | None
+    status: str
+    created_at: datetime | None
+
+
+class EvidenceKindSummary(BaseModel):
+    kind: str
+    shared_nodes: int = Field(description="Evidence nodes of this kind shared by two or more members.")
+    max_members: int = Field(description="The most members any one of them links.")
+    common_nodes: int = Field(description="How many of them are common hubs (link nothing).")
+
+
+class NetworkSummary(BaseModel):
+    network_id: str
+    size: int
+    risk: float
+    verdict: Verdict | None
+    status: str
+    run_id: str | None
+
+
+class NetworkDetail(NetworkSummary):
+    first_run_id: str | None
+    features: dict[str, float] = Field(description="The network features detection computed.")
+    evidence: list[EvidenceKindSummary]
+    members: list[NetworkMember]
+    members_truncated: bool
+
+
+class NetworksPage(BaseModel):
+    networks: list[NetworkSummary]
+    next_cursor: str | None
+
+
+class IpAccount(BaseModel):
+    account_id: str
+    verdict: Verdict
+    risk: float
+    network_id: str | None
+    exchanges: int = Field(description="Exchanges the account sent from this address.")
+    first_seen: datetime | None
+    last_seen: datetime | None
+
+
+class IpAccountsPage(BaseModel):
+    ip_key: str = Field(description="The address's keyed hash; the raw address is neither stored nor returned.")
+    version: int | None
+    account_count: int | None
+    common: bool
+    subnet_key: str | None
+    subnet_account_count: int | None
+    accounts: list[IpAccount]
+    next_cursor: str | None
+
+
+class LabelIn(Body):
+    account_id: AccountId
+    label: LabelValue
+    source: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = Field(
+        default=None, description="Who decided; defaults to the API key's name.")
+    at: Timestamp | None = Field(default=None, description="When it was decided; defaults to now.")
+
+
+class LabelsRequest(Body):
+    labels: list[LabelIn] = Field(min_length=1, max_length=LABELS_MAX)
+
+
+class RecordedLabel(BaseModel):
+    account_id: str
+    label: LabelValue
+
+
+class LabelsResponse(BaseModel):
+    recorded: list[RecordedLabel]
+
+
+class AllowListEntryIn(Body):
+    kind: AllowListKind
+    value: Annotated[str, StringConstraints(min_length=1, max_length=4_096, strip_whitespace=True)] = Field(
+        description="A subnet (CIDR /24 or /48, or one address in it), a payment fingerprint, prompt text, or an "
+        "already-hashed 32-hex key. Raw values are hashed with the platform key and never stored.")
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
+    expires_at: Timestamp | None = Field(default=None, description="Null: never expires.")
+
+
+class AllowListEntryOut(BaseModel):
+    kind: AllowListKind
+    key: str
+    reason: str | None
+    added_by: str | None
+    added_at: datetime | None
+    expires_at: datetime | None
+    active: bool
+
+
+class AllowListEntries(BaseModel):
+    entries: list[AllowListEntryOut]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"]
+    accounts: int
+    networks: int

@@ -1,0 +1,129 @@
+"""`/v1/accounts`: one account's verdict and why, many at once, and the accounts linked to it."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from api.dependencies import DetectionDep, GatewayDep, Reader
+from api.models import (
+    AccountSummary,
+    AccountVerdict,
+    EvidenceRecord,
+    LinkedAccount,
+    LinksPage,
+    LookupRequest,
+    LookupResponse,
+    SharedEvidence,
+)
+from api.pagination import encode_cursor, offset_of
+from api.problems import PROBLEM_RESPONSES, NotFoundError
+from detect.explain import rarity_weight
+
+router = APIRouter(prefix="/v1", tags=["accounts"], responses=PROBLEM_RESPONSES)
+AccountPath = Annotated[str, Path(min_length=1, max_length=128, description="The platform's account id.")]
+
+
+def evidence_records(explanation: str | None, limit: int) -> tuple[float | None, list[EvidenceRecord]]:
+    """The prior and the top `limit` records of a stored explanation (JSON written by detection)."""
+    if not explanation:
+        return None, []
+    stored: dict[str, Any] = json.loads(explanation)
+    records = [
+        EvidenceRecord(
+            kind=item["kind"], description=item.get("description", ""), value=item.get("value", 0.0),
+            weight=item.get("weight", 0.0), log_odds=item.get("logOdds", 0.0),
+            contribution=item.get("contribution", 0.0), items=item.get("items"), shared_by=item.get("sharedBy"),
+            evidence_weight=item.get("evidenceWeight"),
+        )
+        for item in stored.get("records", [])[:limit]
+    ]
+    return stored.get("prior", {}).get("contribution"), records
+
+
+@router.get("/accounts/{account_id}", response_model=AccountVerdict, summary="An account's verdict and why")
+async def get_account(
+    account_id: AccountPath, gateway: GatewayDep, _: Reader,
+    evidence: Annotated[int, Query(ge=0, le=50, description="How many evidence records to return.")] = 5,
+) -> AccountVerdict:
+    records = await gateway.read("api/account", {"accountId": account_id})
+    if not records:
+        raise NotFoundError("account", account_id)
+    record = records[0]
+    prior, top = evidence_records(record["explanation"], evidence)
+    return AccountVerdict(
+        account_id=record["accountId"], verdict=record["verdict"], risk=record["risk"],
+        network_id=record["networkId"], label=record["label"], status=record["status"], run_id=record["runId"],
+        prior_risk=prior, top_evidence=top,
+    )
+
+
+@router.post("/accounts:lookup", response_model=LookupResponse, summary="Verdicts of up to 1,000 accounts")
+async def lookup_accounts(request: LookupRequest, gateway: GatewayDep, _: Reader) -> LookupResponse:
+    wanted = list(dict.fromkeys(request.account_ids))
+    records = await gateway.read("api/accounts_lookup", {"accountIds": wanted})
+    found = {
+        record["accountId"]: AccountSummary(
+            account_id=record["accountId"], verdict=record["verdict"], risk=record["risk"],
+            network_id=record["networkId"], label=record["label"], status=record["status"])
+        for record in records
+    }
+    return LookupResponse(accounts=[found[account] for account in wanted if account in found],
+                          not_found=[account for account in wanted if account not in found])
+
+
+@router.get("/accounts/{account_id}/links", response_model=LinksPage,
+            summary="Accounts linked to this one, with the shared evidence, strongest first")
+async def account_links(
+    account_id: AccountPath, gateway: GatewayDep, detection: DetectionDep, _: Reader,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")] = None,
+) -> LinksPage:
+    offset = offset_of(cursor)
+    records = await gateway.read("api/account_links", {"accountId": account_id, "hubCaps": detection.hub_caps})
+    if not records and not await gateway.read("api/account_exists", {"accountIds": [account_id]}):
+        raise NotFoundError("account", account_id)
+    accounts = int((await gateway.read("detect/account_count"))[0]["accounts"])
+    allowed = await active_allow_list_keys(gateway)
+    shared: dict[str, list[SharedEvidence]] = defaultdict(list)
+    facts: dict[str, Any] = {}
+    for record in records:
+        kind = str(record["kind"])
+        listed_key = record["subnetKey"] if kind in ("ip", "subnet") else record["key"]
+        listed = listed_key in allowed.get(_ALLOW_LIST_KIND.get(kind, ""), set())
+        weight = 0.0 if listed else rarity_weight(
+            detection.kind_weights.get(kind, 0.0), int(record["k"] or 0), accounts)
+        shared[record["accountId"]].append(SharedEvidence(
+            kind=kind, key=record["key"], shared_by=int(record["k"] or 0), weight=weight,
+            ignored="allow-listed" if listed else None))
+        facts[record["accountId"]] = record
+    links = [
+        LinkedAccount(
+            account_id=other, verdict=facts[other]["verdict"], risk=facts[other]["risk"],
+            network_id=facts[other]["networkId"], link_weight=sum(item.weight for item in evidence),
+            shared=sorted(evidence, key=lambda item: (-item.weight, item.kind, item.key)))
+        for other, evidence in shared.items()
+    ]
+    links.sort(key=lambda link: (-link.link_weight, link.account_id))
+    page = links[offset:offset + limit]
+    following = offset + limit
+    return LinksPage(account_id=account_id, total=len(links), links=page,
+                     next_cursor=encode_cursor({"offset": following}) if following < len(links) else None)
+
+
+_ALLOW_LIST_KIND = {"payment": "payment", "ip": "subnet", "subnet": "subnet", "exact": "prompt",
+                    "template": "prompt", "nearband": "prompt", "upstream": "prompt"}
+
+
+async def active_allow_list_keys(gateway: GatewayDep) -> dict[str, set[str]]:
+    active: dict[str, set[str]] = defaultdict(set)
+    for record in await gateway.read("detect/allow_list_entries", {"now": int(time.time() * 1000)}):
+        if record["active"]:
+            active[str(record["kind"])].add(str(record["key"]))
+    return active
+
+

@@ -1,0 +1,237 @@
+"""Benchmark the REST API from a separate process over loopback, on the graph currently loaded (`demo`).
+
+Starts `sockhound serve` as its own process (one uvicorn worker; or use --url for a server you started), then
+drives it with a minimal asyncio HTTP/1.1 client over keep-alive connections:
+  1. single lookups `GET /v1/accounts/{id}` open-loop at --rate requests/s for --seconds (latency is measured
+     from each request's scheduled time, so a stall counts against every request it delays);
+  2. single lookups closed-loop with --concurrency requests in flight: the most it serves;
+  3. 1,000-id batch lookups `POST /v1/accounts:lookup`, one at a time, --batches times.
+Prints p50 / p90 / p99 / max latency and throughput per phase, beside the targets: single-lookup p99 <= 10 ms
+at 500 requests/s; a 1,000-id batch <= 100 ms.
+
+Run: .venv/bin/python bench/api.py            (uses NEO4J_URI or the local runtime, e.g. after `make demo`)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sockhound.graph import connected_driver, read_query
+from sockhound.settings import get_settings
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection; just enough of the protocol for this API's responses."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    async def open(cls, host: str, port: int) -> Connection:
+        reader, writer = await asyncio.open_connection(host, port)
+        return cls(reader, writer)
+
+    async def request(self, head: bytes, body: bytes = b"") -> tuple[int, bytes]:
+        self.writer.write(head + body)
+        status_line = await self.reader.readline()
+        status = int(status_line.split(b" ", 2)[1])
+        length = 0
+        while True:
+            line = await self.reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value.strip())
+        return status, await self.reader.readexactly(length)
+
+
+def get_head(path: str, key: str) -> bytes:
+    return f"GET {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {key}\r\n\r\n".encode()
+
+
+def post_head(path: str, key: str, body: bytes) -> bytes:
+    return (f"POST {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {key}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+
+
+def summary(label: str, latencies_s: list[float], wall_s: float, errors: int) -> dict[str, Any]:
+    values = np.asarray(latencies_s) * 1000
+    figures = {
+        "phase": label, "requests": len(values), "errors": errors, "wall_s": round(wall_s, 2),
+        "throughput_rps": round(len(values) / wall_s, 1),
+        "p50_ms": round(float(np.percentile(values, 50)), 2), "p90_ms": round(float(np.percentile(values, 90)), 2),
+        "p99_ms": round(float(np.percentile(values, 99)), 2), "max_ms": round(float(values.max()), 2),
+    }
+    print(f"{label:<34} {figures['requests']:>7,} req  {figures['throughput_rps']:>8,.1f} req/s  "
+          f"p50 {figures['p50_ms']:>7.2f} ms  p90 {figures['p90_ms']:>7.2f} ms  p99 {figures['p99_ms']:>7.2f} ms  "
+          f"max {figures['max_ms']:>8.2f} ms  errors {errors}")
+    return figures
+
+
+async def open_loop(host: str, port: int, key: str, ids: list[str], rate: float, seconds: float,
+                    connections: int) -> dict[str, Any]:
+    pool: asyncio.Queue[Connection] = asyncio.Queue()
+    for _ in range(connections):
+        pool.put_nowait(await Connection.open(host, port))
+    latencies: list[float] = []
+    errors = 0
+    rng = random.Random(1)
+
+    async def one(scheduled: float, account_id: str) -> None:
+        nonlocal errors
+        connection = await pool.get()
+        try:
+            status, _ = await connection.request(get_head(f"/v1/accounts/{account_id}", key))
+            if status != 200:
+                errors += 1
+        finally:
+            pool.put_nowait(connection)
+        latencies.append(time.perf_counter() - scheduled)
+
+    total = int(rate * seconds)
+    start = time.perf_counter()
+    tasks = []
+    for n in range(total):
+        scheduled = start + n / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(scheduled, rng.choice(ids))))
+    await asyncio.gather(*tasks)
+    wall = time.perf_counter() - start
+    return summary(f"single, open loop at {rate:.0f}/s", latencies, wall, errors)
+
+
+async def closed_loop(host: str, port: int, key: str, ids: list[str], concurrency: int,
+                      seconds: float) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker(seed: int) -> None:
+        nonlocal errors
+        rng = random.Random(seed)
+        connection = await Connection.open(host, port)
+        while time.perf_counter() < deadline:
+            sent = time.perf_counter()
+            status, _ = await connection.request(get_head(f"/v1/accounts/{rng.choice(ids)}", key))
+            latencies.append(time.perf_counter() - sent)
+            if status != 200:
+                errors += 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(seed) for seed in range(concurrency)))
+    return summary(f"single, closed loop x{concurrency}", latencies, time.perf_counter() - start, errors)
+
+
+async def batches(host: str, port: int, key: str, ids: list[str], count: int) -> dict[str, Any]:
+    connection = await Connection.open(host, port)
+    rng = random.Random(2)
+    latencies: list[float] = []
+    errors = 0
+    start = time.perf_counter()
+    for _ in range(count):
+        body = json.dumps({"account_ids": rng.sample(ids, 1_000)}).encode()
+        sent = time.perf_counter()
+        status, answer = await connection.request(post_head("/v1/accounts:lookup", key, body), body)
+        latencies.append(time.perf_counter() - sent)
+        if status != 200 or len(json.loads(answer)["accounts"]) != 1_000:
+            errors += 1
+    return summary("1,000-id batch lookups", latencies, time.perf_counter() - start, errors)
+
+
+def wait_until_ready(host: str, port: int, server: subprocess.Popen[bytes] | None) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server is not None and server.poll() is not None:
+            raise SystemExit("the API server exited during start")
+        try:
+            if httpx.get(f"http://{host}:{port}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("the API server did not become ready")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", help="A running API (then also pass --key); default: start one here.")
+    parser.add_argument("--key", help="API key with the read scope, for --url.")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--rate", type=float, default=500.0)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--batches", type=int, default=60)
+    parser.add_argument("--out", type=Path, help="Write the figures as JSON here too.")
+    args = parser.parse_args()
+
+    settings = get_settings()
+    with connected_driver(settings) as driver:
+        ids = [str(record["accountId"]) for record in read_query(settings, driver, "bench/account_ids",
+                                                                 {"limit": 20_000})]
+    if len(ids) < 1_000:
+        raise SystemExit(f"the graph holds {len(ids)} accounts; load the demo first (`make demo`)")
+
+    server = None
+    if args.url:
+        host, port = args.url.removeprefix("http://").rstrip("/").split(":")
+        key = args.key or ""
+    else:
+        host, port, key = "127.0.0.1", str(args.port), secrets.token_urlsafe(32)
+        environment = {**os.environ, "SOCKHOUND_API_KEYS": f"bench:read:{key}",
+                       "SOCKHOUND_HASH_KEY": os.environ.get("SOCKHOUND_HASH_KEY",
+                                                            "sockhound-demo-key-not-for-production")}
+        server = subprocess.Popen([sys.executable, "-m", "sockhound", "serve", "--port", port], env=environment,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_ready(host, int(port), server)
+        print(f"API at http://{host}:{port}; {len(ids):,} account ids; load average "
+              f"{os.getloadavg()[0]:.2f} (2 cores shared by client, API and Neo4j)")
+
+        async def run() -> list[dict[str, Any]]:
+            # warm-up: connection pools, query plans, JIT of the server
+            await closed_loop(host, int(port), key, ids, 8, 3.0)
+            await batches(host, int(port), key, ids, 5)
+            print("--- measured ---")
+            return [
+                await open_loop(host, int(port), key, ids, args.rate, args.seconds, args.connections),
+                await closed_loop(host, int(port), key, ids, args.concurrency, args.seconds / 2),
+                await batches(host, int(port), key, ids, args.batches),
+            ]
+
+        figures = asyncio.run(run())
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=15)
+    single, _, batch = figures
+    print(f"targets: single-lookup p99 <= 10 ms at {args.rate:.0f}/s: {single['p99_ms']} ms "
+          f"({'met' if single['p99_ms'] <= 10 and single['errors'] == 0 else 'MISSED'}); "
+          f"1,000-id batch <= 100 ms: p50 {batch['p50_ms']} ms, p99 {batch['p99_ms']} ms "
+          f"({'met' if batch['p99_ms'] <= 100 and batch['errors'] == 0 else 'MISSED'})")
+    if args.out:
+        args.out.write_text(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

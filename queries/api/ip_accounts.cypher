@@ -1,0 +1,13 @@
+// The accounts seen from one address ($ipKey: the keyed hash of the address) with their traffic from it,
+// busiest first; $skip / $limit page through them. Also the address's own facts.
+MATCH (ip:IpAddress {key: $ipKey})
+OPTIONAL MATCH (ip)-[:IN_SUBNET]->(s:Subnet)
+CALL (ip) {
+  MATCH (a:Account)-[r:SEEN_FROM]->(ip)
+  WITH a, r ORDER BY r.count DESC, a.accountId SKIP $skip LIMIT $limit
+  RETURN collect({accountId: a.accountId, verdict: coalesce(a.verdict, 'clear'), risk: coalesce(a.risk, 0.0),
+                  networkId: a.networkId, exchanges: r.count, firstSeen: r.firstSeen, lastSeen: r.lastSeen})
+         AS accounts
+}
+RETURN ip.key AS ipKey, ip.version AS version, ip.accountCount AS accountCount,
+       coalesce(ip.common, false) AS common, s.key AS subnetKey, s.accountCount AS subnetAccountCount, accounts

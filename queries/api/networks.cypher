@@ -1,0 +1,12 @@
+// Networks ordered by risk (highest first), filtered by $verdict (null: any), $status (null: any) and
+// $minRisk; keyset pagination after ($afterRisk, $afterNetworkId) (both null for the first page); $limit rows.
+MATCH (n:Network)
+WHERE ($verdict IS NULL OR n.verdict = $verdict)
+  AND ($status IS NULL OR coalesce(n.status, 'active') = $status)
+  AND coalesce(n.risk, 0.0) >= $minRisk
+  AND ($afterRisk IS NULL OR coalesce(n.risk, 0.0) < $afterRisk
+       OR (coalesce(n.risk, 0.0) = $afterRisk AND n.networkId > $afterNetworkId))
+RETURN n.networkId AS networkId, n.size AS size, coalesce(n.risk, 0.0) AS risk, n.verdict AS verdict,
+       coalesce(n.status, 'active') AS status, n.runId AS runId
+ORDER BY risk DESC, networkId
+LIMIT $limit

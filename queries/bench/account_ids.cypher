@@ -1,0 +1,6 @@
+// A sample of account ids for the API benchmark: $limit of them, sockpuppets first (so lookups hit stored
+// explanations and networks), then the rest.
+MATCH (a:Account)
+RETURN a.accountId AS accountId
+ORDER BY CASE a.verdict WHEN 'sockpuppet' THEN 0 WHEN 'suspect' THEN 1 ELSE 2 END, a.accountId
+LIMIT $limit
