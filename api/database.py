@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from neo4j import AsyncDriver, AsyncGraphDatabase, Query, Record, RoutingControl
+from neo4j import READ_ACCESS, AsyncDriver, AsyncGraphDatabase, Query, Record, RoutingControl
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 
 from api.problems import DatabaseDownError
@@ -42,20 +42,36 @@ class GraphGateway:
         self.driver = driver
 
     async def read(self, name: str, parameters: Mapping[str, Any] | None = None) -> list[Record]:
-        return await self._run(name, parameters, RoutingControl.READ)
+        """A read in an auto-commit transaction of a read-mode session.
+
+        Not `execute_query`: its managed transaction and bookmark bookkeeping halve the reads a second the
+        driver can issue (measured: ~1,000/s against ~2,000/s on these 2 cores), and a read here is never
+        retried anyway (the client gets 503 + Retry-After instead).
+        """
+        query = self._query(name)
+        try:
+            async with self.driver.session(database=self.settings.neo4j_database,
+                                           default_access_mode=READ_ACCESS) as session:
+                result = await session.run(query, dict(parameters or {}))
+                return [record async for record in result]
+        except (ServiceUnavailable, SessionExpired, TransientError, OSError) as error:
+            raise self._unavailable(name, error) from error
 
     async def write(self, name: str, parameters: Mapping[str, Any] | None = None) -> list[Record]:
-        return await self._run(name, parameters, RoutingControl.WRITE)
-
-    async def _run(self, name: str, parameters: Mapping[str, Any] | None, routing: RoutingControl) -> list[Record]:
-        named = load_query(name)
-        query = Query(named.text, metadata=named.metadata, timeout=self.settings.sockhound_api_query_timeout_s)
+        """A write in a managed transaction (retried by the driver on transient errors, briefly)."""
         try:
             records, _, _ = await self.driver.execute_query(
-                query, dict(parameters or {}), database_=self.settings.neo4j_database, routing_=routing)
+                self._query(name), dict(parameters or {}), database_=self.settings.neo4j_database,
+                routing_=RoutingControl.WRITE)
         except (ServiceUnavailable, SessionExpired, TransientError, OSError) as error:
-            message = unavailable_message(self.settings, error)
-            log.warning("query %s: %s", name, message)
-            raise DatabaseDownError(f"the graph database is unavailable: {type(error).__name__}",
-                                    self.settings.sockhound_api_retry_after_s) from error
+            raise self._unavailable(name, error) from error
         return records
+
+    def _query(self, name: str) -> Query:
+        named = load_query(name)
+        return Query(named.text, metadata=named.metadata, timeout=self.settings.sockhound_api_query_timeout_s)
+
+    def _unavailable(self, name: str, error: BaseException) -> DatabaseDownError:
+        log.warning("query %s: %s", name, unavailable_message(self.settings, error))
+        return DatabaseDownError(f"the graph database is unavailable: {type(error).__name__}",
+                                 self.settings.sockhound_api_retry_after_s)

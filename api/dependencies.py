@@ -15,22 +15,22 @@ from detect.config import DetectionSettings
 from loaders.privacy import KeyedHasher
 
 
-def get_settings_of_app(request: Request) -> ApiSettings:
+async def get_settings_of_app(request: Request) -> ApiSettings:
     settings: ApiSettings = request.app.state.settings
     return settings
 
 
-def get_gateway(request: Request) -> GraphGateway:
+async def get_gateway(request: Request) -> GraphGateway:
     gateway: GraphGateway = request.app.state.gateway
     return gateway
 
 
-def get_detection_settings_of_app(request: Request) -> DetectionSettings:
+async def get_detection_settings_of_app(request: Request) -> DetectionSettings:
     detection: DetectionSettings = request.app.state.detection
     return detection
 
 
-def get_hasher(request: Request) -> KeyedHasher:
+async def get_hasher(request: Request) -> KeyedHasher:
     hasher: KeyedHasher = request.app.state.hasher
     return hasher
 
@@ -49,7 +49,7 @@ class Unauthenticated(ProblemError):
         super().__init__(401, "unauthenticated", detail, {"WWW-Authenticate": 'Bearer realm="sockhound"'})
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     header_key: Annotated[str | None, Depends(_api_key_header)],
@@ -65,7 +65,7 @@ def get_principal(
 
 
 def require_scope(scope: str) -> object:
-    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if scope not in principal.scopes:
             raise ProblemError(403, "insufficient-scope", f"this API key lacks the `{scope}` scope")
         return principal

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -209,6 +210,9 @@ def main() -> None:
               f"{os.getloadavg()[0]:.2f} (2 cores shared by client, API and Neo4j)")
 
         async def run() -> list[dict[str, Any]]:
+            gc.collect()
+            gc.freeze()  # the client's own garbage collection must not add pauses to what it measures
+            gc.disable()
             # warm-up: connection pools, query plans, JIT of the server
             await closed_loop(host, int(port), key, ids, 8, 3.0)
             await batches(host, int(port), key, ids, 5)
