@@ -15,6 +15,7 @@ from loaders.load_command import load_command
 from loaders.validate_command import validate_command
 from simulator.command import simulate_command
 from sockhound.db_commands import db_app
+from sockhound.query_command import query_command
 
 app = typer.Typer(
     name="sockhound",
@@ -31,6 +32,7 @@ app.add_typer(export_app, name="export")
 app.command("evaluate")(evaluate_command)
 app.command("explain")(explain_command)
 app.add_typer(allowlist_app, name="allowlist")
+app.command("query")(query_command)
 
 
 def main() -> None:
