@@ -37,6 +37,11 @@ from sockhound.graph import DatabaseUnavailableError, WriteRefusedError, connect
 from sockhound.settings import get_settings
 
 ANALYST_FOLDER = "analyst"
+# Header types checked before the query runs: (Python type, what to tell the user).
+TYPE_CHECKS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "int": (int, "a whole number"), "float": ((int, float), "a number"), "bool": (bool, "true or false"),
+    "boolean": (bool, "true or false"), "list": (list, "a JSON list"), "map": (dict, "a JSON object"),
+}
 NODE_KEYS = ("accountId", "networkId", "runId", "batchId", "key", "name", "decisionKey", "version")
 
 
@@ -111,6 +116,10 @@ def bind_parameters(query: CypherQuery, assignments: Mapping[str, str]) -> dict[
     for name, text in assignments.items():
         documented = header.parameter(name) if header else None
         values[name] = text if documented is not None and documented.takes_text else parse_literal(text)
+        expected = TYPE_CHECKS.get(documented.type.lower()) if documented else None
+        if expected is not None and (not isinstance(values[name], expected[0]) or (isinstance(values[name], bool)
+                                     and expected[0] is not bool)):
+            raise QueryInputError(f"${name} takes {expected[1]}, got {text!r}")
     missing = sorted(used - set(values))
     if missing:
         described = []
