@@ -16,6 +16,7 @@ from loaders.load_command import load_command
 from loaders.validate_command import validate_command
 from simulator.command import simulate_command
 from sockhound.db_commands import db_app
+from sockhound.query_command import query_command
 
 app = typer.Typer(
     name="sockhound",
@@ -34,6 +35,7 @@ app.command("explain")(explain_command)
 app.add_typer(allowlist_app, name="allowlist")
 app.command("serve")(serve_command)
 app.command("api-key")(api_key_command)
+app.command("query")(query_command)
 
 
 def main() -> None:

@@ -13,8 +13,17 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from neo4j import Driver, GraphDatabase, ManagedTransaction, Query, Record, RoutingControl, unit_of_work
-from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
+from neo4j import (
+    READ_ACCESS,
+    Driver,
+    GraphDatabase,
+    ManagedTransaction,
+    Query,
+    Record,
+    RoutingControl,
+    unit_of_work,
+)
+from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired, TransientError
 
 from queries import CypherQuery, load_query, query_names
 from sockhound.settings import Settings
@@ -26,6 +35,10 @@ Row = Mapping[str, Any]
 
 class DatabaseUnavailableError(RuntimeError):
     """Neo4j did not answer, even after retrying."""
+
+
+class WriteRefusedError(RuntimeError):
+    """A statement run read-only tried to write, and the server refused it."""
 
 
 def open_driver(settings: Settings) -> Driver:
@@ -89,6 +102,31 @@ def read_query(
         return records
 
     return with_database_retry(settings, run)
+
+
+def run_read_only(
+    settings: Settings, driver: Driver, named: CypherQuery, parameters: Mapping[str, Any] | None = None, *,
+    timeout_s: float | None = None, attempts: int = 3,
+) -> tuple[list[str], list[Record]]:
+    """Run any statement in a READ access-mode transaction: the server refuses a write inside it (it does so on a
+    single instance too), which raises WriteRefusedError. Returns the column names and the records."""
+
+    @unit_of_work(metadata=named.metadata, timeout=timeout_s)
+    def read(transaction: ManagedTransaction) -> tuple[list[str], list[Record]]:
+        result = transaction.run(named.text, dict(parameters or {}))
+        return list(result.keys()), list(result)
+
+    def run() -> tuple[list[str], list[Record]]:
+        with driver.session(database=settings.neo4j_database, default_access_mode=READ_ACCESS) as session:
+            return session.execute_read(read)
+
+    try:
+        return with_database_retry(settings, run, attempts=attempts)
+    except ClientError as error:
+        if error.code == "Neo.ClientError.Statement.AccessMode":
+            raise WriteRefusedError(f"{named.name} tries to write; it was run read-only and refused "
+                                    f"({error.message})") from error
+        raise
 
 
 def write_query(

@@ -14,7 +14,7 @@ from neo4j import Driver
 from queries import load_query
 from sockhound.graph import connected_driver, run_statements
 from sockhound.runtime import local_neo4j
-from sockhound.settings import Settings
+from sockhound.settings import Settings, get_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,3 +73,13 @@ def restartable_server(tmp_path: Path) -> Iterator[Settings]:
     )
     with local_neo4j.running_server(settings):
         yield settings
+
+
+@pytest.fixture
+def cli_env(neo4j_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Point the CLI's settings (environment) at the test server."""
+    monkeypatch.setenv("NEO4J_URI", neo4j_settings.bolt_uri)
+    monkeypatch.setenv("SOCKHOUND_ALLOW_DEV_HASH_KEY", "true")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

@@ -4,7 +4,6 @@ benign accounts) loaded through the real loader, then `detect`, export, evaluate
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from detect.commands import allowlist_app, detect_command, evaluate_command, exp
 from detect.explain import account_explanation, pair_explanation
 from detect.pipeline import run_detection
 from sockhound.gds_session import open_gds
-from sockhound.settings import Settings, get_settings
+from sockhound.settings import Settings
 from tests.detection_world import (
     BENIGN,
     COMPANY,
@@ -43,16 +42,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def loaded(neo4j_settings: Settings, empty_graph: Driver, world: Path, tmp_path: Path) -> Driver:
     load(neo4j_settings, empty_graph, world, tmp_path / "report")
     return empty_graph
-
-
-@pytest.fixture
-def cli_env(neo4j_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Point the CLI's settings (environment) at the test server."""
-    monkeypatch.setenv("NEO4J_URI", neo4j_settings.bolt_uri)
-    monkeypatch.setenv("SOCKHOUND_ALLOW_DEV_HASH_KEY", "true")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def cli() -> typer.Typer:

@@ -1,0 +1,17 @@
+// Purpose: The accounts seen behind one subnet (/24 IPv4, /48 IPv6), busiest first: how many of its
+//   addresses each used, how many requests, when, and where detection put them. Subnet keys are keyed
+//   hashes: take one from analyst/evidence_between_accounts (kind 'subnet').
+// Params:
+//   $subnetKey (string) the subnet's key
+//   $limit (int, default 100) at most this many accounts
+// Example:
+//   :param subnetKey => '378a0ff9c6342abf29f91f7cc55cbd0f';
+//   :param limit => 100;
+MATCH (s:Subnet {key: $subnetKey})<-[:IN_SUBNET]-(ip:IpAddress)<-[r:SEEN_FROM]-(a:Account)
+WITH s, a, count(DISTINCT ip) AS addresses, sum(r.count) AS requests, min(r.firstSeen) AS firstSeen,
+     max(r.lastSeen) AS lastSeen
+RETURN a.accountId AS accountId, addresses, requests, firstSeen, lastSeen, a.status AS status, a.label AS label,
+       a.verdict AS verdict, round(a.risk, 3) AS risk, a.networkId AS networkId, a.createdAt AS createdAt,
+       s.accountCount AS subnetSharedBy, coalesce(s.common, false) AS subnetCommon
+ORDER BY requests DESC, accountId
+LIMIT $limit

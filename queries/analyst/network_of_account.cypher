@@ -1,0 +1,17 @@
+// Purpose: The sock-puppet network an account belongs to, with every member (status, label, verdict, risk),
+//   riskiest first. An account in no network comes back alone, with an empty networkId.
+// Params:
+//   $accountId (string) the account to start from
+//   $limit (int, default 200) at most this many members
+// Example:
+//   :param accountId => 'acct_a53f5e5967de';
+//   :param limit => 200;
+MATCH (a:Account {accountId: $accountId})
+OPTIONAL MATCH (a)-[:MEMBER_OF]->(n:Network)
+OPTIONAL MATCH (member:Account)-[:MEMBER_OF]->(n)
+WITH n, coalesce(member, a) AS m
+RETURN n.networkId AS networkId, n.verdict AS networkVerdict, round(n.risk, 3) AS networkRisk,
+       n.size AS networkSize, m.accountId AS accountId, m.status AS status, m.label AS label,
+       m.verdict AS verdict, round(m.risk, 3) AS risk, m.createdAt AS createdAt
+ORDER BY m.risk DESC, accountId
+LIMIT $limit
