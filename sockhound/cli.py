@@ -13,6 +13,7 @@ from detect.commands import (
 )
 from loaders.load_command import load_command
 from loaders.validate_command import validate_command
+from reporting.commands import report_command
 from simulator.command import simulate_command
 from sockhound.db_commands import db_app
 
@@ -31,6 +32,7 @@ app.add_typer(export_app, name="export")
 app.command("evaluate")(evaluate_command)
 app.command("explain")(explain_command)
 app.add_typer(allowlist_app, name="allowlist")
+app.command("report")(report_command)
 
 
 def main() -> None:
