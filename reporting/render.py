@@ -19,6 +19,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from detect.config import EVIDENCE_KINDS
 from reporting.data import HEADLINE_FIGURES, ReportData, summary_payload, top_network_records
@@ -30,6 +31,7 @@ KIND_COLOURS: Final = dict(zip(EVIDENCE_KINDS, (
     "#1f77b4", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#9467bd", "#c5b0d5", "#d62728", "#8c564b"
 ), strict=True))
 DPI: Final = 110
+COUNT_FORMAT: Final = FuncFormatter(lambda value, _: f"{value:,.0f}")  # whole counts on log axes: 1, 10, 1,000
 
 
 @dataclass(frozen=True)
@@ -79,9 +81,12 @@ def headline_figure(data: ReportData) -> Figure:
     left.set_ylim(0, 1.25)
     left.set_ylabel("share of accounts")
     left.set_title("Precision and recall of sockpuppet verdicts")
+    if data.baseline is None:
+        left.set_title("Precision and recall of sockpuppet verdicts\n(no baseline: --batch not given)")
     right.set_ylabel("benign accounts flagged (share)")
     right.set_title("Benign false-positive rate")
-    right.margins(y=0.25)
+    highest = max(float(figures["benign_false_positive_rate"]) for _, figures, _ in methods)
+    right.set_ylim(0.0, max(highest * 1.25, 0.01))  # a 0 rate still gets a readable axis from 0 up
     left.legend(loc="upper right", ncols=len(methods), fontsize=8)
     return figure
 
@@ -106,6 +111,9 @@ def network_size_figure(data: ReportData) -> Figure:
                       label=f"{name}: {len(sizes):,}, largest {int(sizes.max()):,}")
     axes.set_xscale("log")
     axes.set_yscale("log")
+    axes.set_ylim(bottom=0.8)  # counts start at 1: no fractional decade below it
+    axes.xaxis.set_major_formatter(COUNT_FORMAT)
+    axes.yaxis.set_major_formatter(COUNT_FORMAT)
     axes.set_xlabel("accounts in the network (log scale)")
     axes.set_ylabel("networks (log scale)")
     axes.set_title("Network size distribution")
@@ -127,6 +135,8 @@ def risk_figure(data: ReportData) -> Figure:
     axes.axvline(suspect, color="#555555", linestyle=":", label=f"suspect threshold {suspect:g}")
     axes.axvline(sockpuppet, color="#000000", linestyle="--", label=f"sockpuppet threshold {sockpuppet:g}")
     axes.set_yscale("log")
+    axes.set_ylim(bottom=0.8)
+    axes.yaxis.set_major_formatter(COUNT_FORMAT)
     axes.set_xlim(0.0, 1.0)
     axes.set_xlabel("risk")
     axes.set_ylabel("accounts (log scale)")
