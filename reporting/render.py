@@ -59,21 +59,63 @@ def _no_data(axes: Axes, message: str) -> None:
     axes.set_yticks([])
 
 
+def _log_counts(axes: Axes, xlabel: str, ylabel: str, title: str) -> None:
+    """Counts on a log y axis labelled in whole numbers from 1 (no fractional decade), labels, legend."""
+    axes.set_yscale("log")
+    axes.set_ylim(bottom=0.8)
+    axes.yaxis.set_major_formatter(COUNT_FORMAT)
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.set_title(title)
+    axes.legend(fontsize=8)
+
+
+def _methods(data: ReportData) -> list[tuple[str, str, dict[str, Any], str]]:
+    """(key, legend label, evaluation, colour) of sockhound and, when there is one, the baseline."""
+    methods = [("sockhound", "sockhound", data.sockhound, SOCKHOUND_COLOUR)]
+    if data.baseline is not None:
+        methods.append(("baseline", "baseline (connected components)", data.baseline, BASELINE_COLOUR))
+    return methods
+
+
+def _side_by_side(groups: int) -> tuple[float, list[float]]:
+    """Bar thickness and the centre offsets of `groups` bars standing side by side in one slot."""
+    thickness = 0.8 / groups
+    return thickness, [(index - (groups - 1) / 2) * thickness for index in range(groups)]
+
+
+def _row_chart(rows: int, width: float, row_height: float, title: str, empty: str) -> tuple[Figure, Axes]:
+    """A horizontal bar chart sized to its rows, titled; says `empty` when there are no rows."""
+    figure, axes = _figure(width, 1.3 + row_height * max(rows, 1))
+    axes.set_title(title)
+    if not rows:
+        _no_data(axes, empty)
+    return figure, axes
+
+
+def _label_rows(axes: Axes, labels: list[str], *, xmax: float, xlabel: str, ylabel: str,
+                legend_title: str | None = None, fontsize: float = 10) -> None:
+    """Row labels top to bottom, the x range from 0, axis labels and the legend outside on the right."""
+    axes.set_yticks(np.arange(len(labels)), labels, fontsize=fontsize)
+    axes.invert_yaxis()
+    axes.set_xlim(0.0, xmax)
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), title=legend_title)
+
+
 def headline_figure(data: ReportData) -> Figure:
     """Precision and recall (left) and benign false-positive rate (right, its own scale), both methods."""
     figure = _new_figure(9, 4)
     left, right = figure.subplots(1, 2, width_ratios=[2, 1])
-    methods = [("sockhound", data.sockhound, SOCKHOUND_COLOUR)]
-    if data.baseline is not None:
-        methods.append(("baseline (connected components)", data.baseline, BASELINE_COLOUR))
-    width = 0.8 / len(methods)
+    methods = _methods(data)
+    width, offsets = _side_by_side(len(methods))
     for axes, keys, labels in ((left, ["precision", "recall"], ["Precision", "Recall"]),
                                (right, ["benign_false_positive_rate"], ["Benign FPR"])):
         positions = np.arange(len(keys))
-        for offset, (name, figures, colour) in enumerate(methods):
+        for offset, (_, name, figures, colour) in zip(offsets, methods, strict=True):
             values = [float(figures[key]) for key in keys]
-            bars = axes.bar(positions + (offset - (len(methods) - 1) / 2) * width, values, width, label=name,
-                            color=colour)
+            bars = axes.bar(positions + offset, values, width, label=name, color=colour)
             axes.bar_label(bars, labels=[f"{value:.3f}" if key != "benign_false_positive_rate"
                                          else f"{value:.4%}" for key, value in zip(keys, values, strict=True)],
                            fontsize=8, padding=2)
@@ -85,7 +127,7 @@ def headline_figure(data: ReportData) -> Figure:
         left.set_title("Precision and recall of sockpuppet verdicts\n(no baseline: --batch not given)")
     right.set_ylabel("benign accounts flagged (share)")
     right.set_title("Benign false-positive rate")
-    highest = max(float(figures["benign_false_positive_rate"]) for _, figures, _ in methods)
+    highest = max(float(figures["benign_false_positive_rate"]) for _, _, figures, _ in methods)
     right.set_ylim(0.0, max(highest * 1.25, 0.01))  # a 0 rate still gets a readable axis from 0 up
     left.legend(loc="upper right", ncols=len(methods), fontsize=8)
     return figure
@@ -110,14 +152,8 @@ def network_size_figure(data: ReportData) -> Figure:
             axes.hist(sizes, bins=bins, histtype="step", linewidth=2, color=colour,
                       label=f"{name}: {len(sizes):,}, largest {int(sizes.max()):,}")
     axes.set_xscale("log")
-    axes.set_yscale("log")
-    axes.set_ylim(bottom=0.8)  # counts start at 1: no fractional decade below it
     axes.xaxis.set_major_formatter(COUNT_FORMAT)
-    axes.yaxis.set_major_formatter(COUNT_FORMAT)
-    axes.set_xlabel("accounts in the network (log scale)")
-    axes.set_ylabel("networks (log scale)")
-    axes.set_title("Network size distribution")
-    axes.legend(fontsize=8)
+    _log_counts(axes, "accounts in the network (log scale)", "networks (log scale)", "Network size distribution")
     return figure
 
 
@@ -134,52 +170,37 @@ def risk_figure(data: ReportData) -> Figure:
     suspect, sockpuppet = data.thresholds
     axes.axvline(suspect, color="#555555", linestyle=":", label=f"suspect threshold {suspect:g}")
     axes.axvline(sockpuppet, color="#000000", linestyle="--", label=f"sockpuppet threshold {sockpuppet:g}")
-    axes.set_yscale("log")
-    axes.set_ylim(bottom=0.8)
-    axes.yaxis.set_major_formatter(COUNT_FORMAT)
     axes.set_xlim(0.0, 1.0)
-    axes.set_xlabel("risk")
-    axes.set_ylabel("accounts (log scale)")
-    axes.set_title("Account risk by ground truth")
-    axes.legend(fontsize=8)
+    _log_counts(axes, "risk", "accounts (log scale)", "Account risk by ground truth")
     return figure
 
 
 def recall_figure(data: ReportData) -> Figure:
     """Recall per adversary operation, sockhound beside the baseline."""
     recall = data.recall
-    figure, axes = _figure(8, 1.2 + 0.6 * max(len(recall), 1))
+    figure, axes = _row_chart(len(recall), 8, 0.6, "Recall per adversary operation",
+                              "no adversary accounts in the truth")
     if recall.empty:
-        _no_data(axes, "no adversary accounts in the truth")
-        axes.set_title("Recall per operation")
         return figure
     positions = np.arange(len(recall))
-    methods = [("sockhound", SOCKHOUND_COLOUR)]
-    if data.baseline is not None:
-        methods.append(("baseline", BASELINE_COLOUR))
-    height = 0.8 / len(methods)
-    for offset, (name, colour) in enumerate(methods):
-        values = recall[name].to_numpy(dtype=float)
-        bars = axes.barh(positions + (offset - (len(methods) - 1) / 2) * height, values, height, color=colour,
-                         label=name)
+    methods = _methods(data)
+    height, offsets = _side_by_side(len(methods))
+    for offset, (key, _, _, colour) in zip(offsets, methods, strict=True):
+        values = recall[key].to_numpy(dtype=float)
+        bars = axes.barh(positions + offset, values, height, color=colour, label=key)
         axes.bar_label(bars, labels=[f"{value:.3f}" for value in values], fontsize=8, padding=2)
-    axes.set_yticks(positions, [f"{actor} ({count:,})" for actor, count in recall["accounts"].items()])
-    axes.invert_yaxis()
-    axes.set_xlim(0.0, 1.15)
-    axes.set_xlabel("recall (share of the operation's accounts with a sockpuppet verdict)")
-    axes.set_ylabel("operation (accounts)")
-    axes.set_title("Recall per adversary operation")
-    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    _label_rows(axes, [f"{actor} ({count:,})" for actor, count in recall["accounts"].items()], xmax=1.15,
+                xlabel="recall (share of the operation's accounts with a sockpuppet verdict)",
+                ylabel="operation (accounts)")
     return figure
 
 
 def evidence_mix_figure(data: ReportData) -> Figure:
     """For the top networks: each evidence kind's share of the rarity-weighted links between members."""
     mix = data.evidence_mix
-    figure, axes = _figure(9, 1.5 + 0.38 * max(len(mix), 1))
+    figure, axes = _row_chart(len(mix), 9, 0.38, f"Evidence mix of the top {len(mix)} networks by risk",
+                              "no networks")
     if mix.empty:
-        _no_data(axes, "no networks")
-        axes.set_title("Evidence mix of the top networks")
         return figure
     positions = np.arange(len(mix))
     left = np.zeros(len(mix))
@@ -190,13 +211,8 @@ def evidence_mix_figure(data: ReportData) -> Figure:
             left += shares
     labels = [f"{network_id}  (n={int(row['size'])}, risk {float(row['risk']):.2f})"
               for network_id, row in data.top_networks.iterrows()]
-    axes.set_yticks(positions, labels, fontsize=8)
-    axes.invert_yaxis()
-    axes.set_xlim(0.0, 1.0)
-    axes.set_xlabel("share of the rarity-weighted links between members")
-    axes.set_ylabel("network (members, risk)")
-    axes.set_title(f"Evidence mix of the top {len(mix)} networks by risk")
-    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="evidence")
+    _label_rows(axes, labels, xmax=1.0, xlabel="share of the rarity-weighted links between members",
+                ylabel="network (members, risk)", legend_title="evidence", fontsize=8)
     return figure
 
 
