@@ -16,7 +16,6 @@ import pandas as pd
 
 from detect.config import EVIDENCE_KINDS
 from detect.evaluation import evaluate_verdicts
-from loaders.contract import BENIGN_ACTOR
 
 DEFAULT_TOP_NETWORKS: Final = 15
 NETWORK_COLUMNS: Final = ("networkId", "size", "risk", "verdict", "features")
@@ -79,11 +78,13 @@ def evidence_tables(evidence: pd.DataFrame, network_ids: list[str]) -> tuple[pd.
     return mix, items
 
 
-def truth_classes(verdicts: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
-    """The verdicts with a `truth` column: benign, adversary, or unknown (account not in the truth file)."""
+def truth_classes(verdicts: pd.DataFrame, truth: pd.DataFrame, evaluation: dict[str, Any]) -> pd.DataFrame:
+    """The verdicts with a `truth` column: adversary (an actor `evaluation` scores recall for), benign (any
+    other actor in the truth file), or unknown (account not in the truth file)."""
     actors = truth.drop_duplicates("account_id").set_index("account_id")["actor"]
     actor = verdicts["account_id"].map(actors)
-    classes = np.where(actor.isna(), "unknown", np.where(actor == BENIGN_ACTOR, "benign", "adversary"))
+    adversary = actor.isin(list(evaluation["recall_per_actor"]))
+    classes = np.where(actor.isna(), "unknown", np.where(adversary, "adversary", "benign"))
     return verdicts.assign(truth=classes)
 
 
@@ -120,7 +121,7 @@ def gather_report_data(
     sockhound = evaluate_verdicts(verdicts, truth)
     baseline_figures = evaluate_verdicts(baseline, truth) if baseline is not None else None
     return ReportData(
-        accounts=truth_classes(verdicts, truth),
+        accounts=truth_classes(verdicts, truth, sockhound),
         networks=networks,
         top_networks=networks.set_index("networkId").loc[top_ids],
         evidence_mix=mix,
