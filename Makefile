@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/mypy sockhound queries loaders detect api simulator
+	$(BIN)/mypy sockhound queries loaders detect api simulator reporting
 
 unit: install
 	$(BIN)/pytest tests/unit

@@ -14,6 +14,7 @@ from detect.commands import (
 )
 from loaders.load_command import load_command
 from loaders.validate_command import validate_command
+from reporting.commands import report_command
 from simulator.command import simulate_command
 from sockhound.db_commands import db_app
 from sockhound.query_command import query_command
@@ -36,6 +37,7 @@ app.add_typer(allowlist_app, name="allowlist")
 app.command("serve")(serve_command)
 app.command("api-key")(api_key_command)
 app.command("query")(query_command)
+app.command("report")(report_command)
 
 
 def main() -> None:

@@ -1,0 +1,55 @@
+"""CLI face of the report. Register in `sockhound/cli.py`: `app.command("report")(report_command)`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from detect.config import get_detection_settings
+from reporting.build import build_report
+from reporting.data import DEFAULT_TOP_NETWORKS
+from sockhound.graph import DatabaseUnavailableError, connected_driver
+from sockhound.settings import get_settings
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code)
+
+
+def _headline(name: str, figures: dict[str, Any]) -> str:
+    return (f"{name:9} precision {figures['precision']:.4f}  recall {figures['recall']:.4f}  "
+            f"benign FPR {figures['benign_false_positive_rate']:.6f}  "
+            f"(sockpuppet verdicts {figures['sockpuppet_verdicts']:,})")
+
+
+def report_command(
+    truth: Annotated[Path, typer.Option("--truth", help="A simulator's truth.csv (account_id, actor).")],
+    out: Annotated[Path, typer.Option("--out", help="Directory to write index.html, the PNGs and summary.json.")]
+    = Path("report"),
+    batch: Annotated[
+        Path | None, typer.Option("--batch", help="The batch directory, to run the connected-components baseline.")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many networks (by risk) get an evidence mix.")]
+    = DEFAULT_TOP_NETWORKS,
+) -> None:
+    """Write the report: network sizes, risk histogram, per-operation recall, evidence mix, baseline beside."""
+    if not truth.is_file():
+        raise _fail(f"{truth} is not a file", 2)
+    if batch is not None and not batch.is_dir():
+        raise _fail(f"{batch} is not a batch directory", 2)
+    truth_frame = pd.read_csv(truth, dtype=str, keep_default_na=False)
+    settings = get_settings()
+    try:
+        with connected_driver(settings) as driver:
+            data, files, timings = build_report(settings, driver, get_detection_settings(), truth_frame, out,
+                                                batch, top)
+    except DatabaseUnavailableError as error:
+        raise _fail(str(error)) from None
+    typer.echo(_headline("sockhound", data.sockhound))
+    typer.echo(_headline("baseline", data.baseline) if data.baseline is not None else f"baseline  {data.baseline_note}")
+    stages = ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in timings.items())
+    typer.echo(f"wrote {files.index} ({len(files.images)} figures, {files.summary.name}) in {stages}")
