@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= var/demo
 
-.PHONY: install test lint unit integration demo db-start db-stop db-status clean
+.PHONY: install test lint unit integration demo demo-stop db-start db-stop db-status clean
 
 install: $(STAMP)
 
@@ -44,15 +44,11 @@ db-status: install
 	$(BIN)/sockhound db status
 
 demo: install
-	$(BIN)/sockhound db start
-	$(BIN)/sockhound db migrate
-	@if [ -f $(DEMO_DIR)/world.json ]; then echo "reusing the simulated batch in $(DEMO_DIR)"; \
-	else $(BIN)/sockhound simulate --preset demo --out $(DEMO_DIR); fi
-	SOCKHOUND_HASH_KEY=$${SOCKHOUND_HASH_KEY:-sockhound-demo-key-not-for-production} $(BIN)/sockhound load $(DEMO_DIR)
-	$(BIN)/sockhound detect
-	$(BIN)/sockhound export verdicts --out var/demo-verdicts.csv
-	$(BIN)/sockhound evaluate --truth $(DEMO_DIR)/truth.csv
-	@echo "demo: the report, the network page and the API are not built yet (issues 6-7)"
+	scripts/demo.sh
+
+demo-stop: install
+	$(BIN)/sockhound serve --stop
+	$(BIN)/sockhound db stop
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

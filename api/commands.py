@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,7 +17,7 @@ import uvicorn
 
 from api.app import create_app
 from api.auth import SCOPES, ApiKeyConfigError, new_api_key
-from api.settings import get_api_settings
+from api.settings import ApiSettings, get_api_settings
 from sockhound.settings import HashKeyError
 
 
@@ -18,8 +25,15 @@ def serve_command(
     host: Annotated[str | None, typer.Option(help="Listen address (default SOCKHOUND_API_HOST, 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default SOCKHOUND_API_PORT, 8000).")] = None,
     workers: Annotated[int, typer.Option(min=1, max=8, help="uvicorn worker processes.")] = 1,
+    detach: Annotated[bool, typer.Option(
+        "--detach", help="Run in the background (log and pid file under --run-dir); return once it is ready.")] = False,
+    stop: Annotated[bool, typer.Option("--stop", help="Stop a server started with --detach.")] = False,
+    run_dir: Annotated[Path, typer.Option(help="Where --detach keeps api.pid and api.log.")] = Path("var"),
 ) -> None:
     """Serve the REST API for ban tooling (FastAPI on uvicorn)."""
+    if stop:
+        typer.echo(stop_detached(run_dir))
+        return
     settings = get_api_settings()
     if host is not None:
         settings.sockhound_api_host = host
@@ -31,6 +45,15 @@ def serve_command(
         typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None
     base = settings.api_base_url
+    if detach:
+        try:
+            pid = start_detached(settings, workers, run_dir)
+        except RuntimeError as error:
+            typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(1) from None
+        typer.echo(f"sockhound API on {base} (pid {pid}, log {run_dir / LOG_NAME}); stop it with "
+                   f"`sockhound serve --stop`")
+        return
     typer.echo(f"sockhound API on {base}  (OpenAPI docs {base}/docs; Neo4j {settings.bolt_uri})")
     if workers == 1:
         uvicorn.run(create_app(settings), host=settings.sockhound_api_host, port=settings.sockhound_api_port,
@@ -39,6 +62,58 @@ def serve_command(
         uvicorn.run("api.app:create_app", factory=True, host=settings.sockhound_api_host,
                     port=settings.sockhound_api_port, workers=workers, log_level="info", access_log=False,
                     server_header=False)
+
+
+PID_NAME = "api.pid"
+LOG_NAME = "api.log"
+
+
+def start_detached(settings: ApiSettings, workers: int, run_dir: Path, timeout_s: float = 60.0) -> int:
+    """Start `sockhound serve` as a background process and wait for /healthz; returns its pid."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    stop_detached(run_dir)
+    command = [sys.executable, "-m", "sockhound", "serve", "--host", settings.sockhound_api_host,
+               "--port", str(settings.sockhound_api_port), "--workers", str(workers)]
+    with (run_dir / LOG_NAME).open("ab") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   start_new_session=True)
+    (run_dir / PID_NAME).write_text(str(process.pid))
+    health = f"http://{settings.sockhound_api_host}:{settings.sockhound_api_port}/healthz"
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            (run_dir / PID_NAME).unlink(missing_ok=True)
+            raise RuntimeError(f"the API exited during start (code {process.returncode}); see {run_dir / LOG_NAME}")
+        try:
+            with urllib.request.urlopen(health, timeout=1) as response:
+                if response.status == 200:
+                    return process.pid
+        except OSError:
+            pass
+        time.sleep(0.2)
+    process.terminate()
+    (run_dir / PID_NAME).unlink(missing_ok=True)
+    raise RuntimeError(f"the API did not answer {health} within {timeout_s:.0f}s; see {run_dir / LOG_NAME}")
+
+
+def stop_detached(run_dir: Path) -> str:
+    pid_file = run_dir / PID_NAME
+    if not pid_file.is_file():
+        return "no detached API to stop"
+    pid = int(pid_file.read_text().strip() or 0)
+    pid_file.unlink()
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        return f"the API (pid {pid}) was not running"
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return f"stopped the API (pid {pid})"
+        time.sleep(0.1)
+    os.killpg(pid, signal.SIGKILL)
+    return f"killed the API (pid {pid})"
 
 
 def api_key_command(

@@ -5,6 +5,7 @@ drives it with a minimal asyncio HTTP/1.1 client over keep-alive connections:
   1. single lookups `GET /v1/accounts/{id}` open-loop at --rate requests/s for --seconds (latency is measured
      from each request's scheduled time, so a stall counts against every request it delays);
   2. single lookups closed-loop with --concurrency requests in flight: the most it serves;
+  2b. baseline: the same query straight through the async driver at --rate, no HTTP (same run, same machine);
   3. 1,000-id batch lookups `POST /v1/accounts:lookup`, one at a time, --batches times.
 Prints p50 / p90 / p99 / max latency and throughput per phase, beside the targets: single-lookup p99 <= 10 ms
 at 500 requests/s; a 1,000-id batch <= 100 ms.
@@ -119,6 +120,46 @@ async def open_loop(host: str, port: int, key: str, ids: list[str], rate: float,
     return summary(f"single, open loop at {rate:.0f}/s", latencies, wall, errors)
 
 
+async def driver_open_loop(ids: list[str], rate: float, seconds: float) -> dict[str, Any]:
+    """The baseline: the same lookup query straight through the async Neo4j driver at the same rate, from
+    this process, no HTTP and no API. What the machine and database allow, measured in the same run."""
+    from neo4j import READ_ACCESS, AsyncGraphDatabase, Query
+
+    from queries import load_query
+
+    settings = get_settings()
+    named = load_query("api/account")
+    driver = AsyncGraphDatabase.driver(settings.bolt_uri, auth=(settings.neo4j_user,
+                                       settings.neo4j_password.get_secret_value()), notifications_min_severity="OFF")
+    latencies: list[float] = []
+    rng = random.Random(1)
+
+    async def one(scheduled: float, account_id: str) -> None:
+        async with driver.session(database=settings.neo4j_database, default_access_mode=READ_ACCESS) as session:
+            result = await session.run(Query(named.text, metadata=named.metadata), {"accountId": account_id})
+            [record async for record in result]
+        latencies.append(time.perf_counter() - scheduled)
+
+    try:
+        for account_id in ids[:200]:  # warm the pool and the plan cache
+            await one(time.perf_counter(), account_id)
+        latencies.clear()
+        total = int(rate * seconds)
+        start = time.perf_counter()
+        tasks = []
+        for n in range(total):
+            scheduled = start + n / rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(scheduled, rng.choice(ids))))
+        await asyncio.gather(*tasks)
+        wall = time.perf_counter() - start
+    finally:
+        await driver.close()
+    return summary(f"baseline: driver only at {rate:.0f}/s", latencies, wall, 0)
+
+
 async def closed_loop(host: str, port: int, key: str, ids: list[str], concurrency: int,
                       seconds: float) -> dict[str, Any]:
     latencies: list[float] = []
@@ -219,6 +260,7 @@ def main() -> None:
             print("--- measured ---")
             return [
                 await open_loop(host, int(port), key, ids, args.rate, args.seconds, args.connections),
+                await driver_open_loop(ids, args.rate, args.seconds),
                 await closed_loop(host, int(port), key, ids, args.concurrency, args.seconds / 2),
                 await batches(host, int(port), key, ids, args.batches),
             ]
@@ -228,11 +270,12 @@ def main() -> None:
         if server is not None:
             server.terminate()
             server.wait(timeout=15)
-    single, _, batch = figures
+    single, baseline, _, batch = figures
     print(f"targets: single-lookup p99 <= 10 ms at {args.rate:.0f}/s: {single['p99_ms']} ms "
           f"({'met' if single['p99_ms'] <= 10 and single['errors'] == 0 else 'MISSED'}); "
           f"1,000-id batch <= 100 ms: p50 {batch['p50_ms']} ms, p99 {batch['p99_ms']} ms "
-          f"({'met' if batch['p99_ms'] <= 100 and batch['errors'] == 0 else 'MISSED'})")
+          f"({'met' if batch['p99_ms'] <= 100 and batch['errors'] == 0 else 'MISSED'}); API p99 / driver-only p99 "
+          f"at the same rate: {single['p99_ms'] / max(baseline['p99_ms'], 0.01):.1f}x")
     if args.out:
         args.out.write_text(json.dumps(figures, indent=2))
 

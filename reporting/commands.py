@@ -10,7 +10,7 @@ import typer
 
 from detect.config import get_detection_settings
 from reporting.build import build_report
-from reporting.data import DEFAULT_TOP_NETWORKS
+from reporting.data import DEFAULT_TOP_NETWORKS, ReportData, top_network_records
 from sockhound.graph import DatabaseUnavailableError, connected_driver
 from sockhound.settings import get_settings
 
@@ -24,6 +24,19 @@ def _headline(name: str, figures: dict[str, Any]) -> str:
     return (f"{name:9} precision {figures['precision']:.4f}  recall {figures['recall']:.4f}  "
             f"benign FPR {figures['benign_false_positive_rate']:.6f}  "
             f"(sockpuppet verdicts {figures['sockpuppet_verdicts']:,})")
+
+
+def top_network_lines(data: ReportData, limit: int) -> list[str]:
+    """The riskiest networks, one line each: id, size, risk, verdict and what links their members."""
+    records = top_network_records(data)[:limit]
+    lines = [f"top {len(records)} of {len(data.networks)} networks (evidence: share of member-link weight, "
+             "shared items):"]
+    for record in records:
+        mix = sorted(record["evidenceMix"].items(), key=lambda item: -item[1])
+        evidence = ", ".join(f"{kind} {share:.0%} ({record['sharedItems'].get(kind, 0):,})" for kind, share in mix[:4])
+        lines.append(f"  {record['networkId']}  {record['size']:>6,} accounts  risk {record['risk']:.3f}  "
+                     f"{record['verdict']:<10}  {evidence or 'no shared evidence'}")
+    return lines
 
 
 def report_command(
@@ -51,5 +64,7 @@ def report_command(
         raise _fail(str(error)) from None
     typer.echo(_headline("sockhound", data.sockhound))
     typer.echo(_headline("baseline", data.baseline) if data.baseline is not None else f"baseline  {data.baseline_note}")
+    for line in top_network_lines(data, limit=5):
+        typer.echo(line)
     stages = ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in timings.items())
     typer.echo(f"wrote {files.index} ({len(files.images)} figures, {files.summary.name}) in {stages}")
