@@ -65,12 +65,12 @@ async def get_account(
 @router.post("/accounts:lookup", response_model=LookupResponse, summary="Verdicts of up to 1,000 accounts")
 async def lookup_accounts(request: LookupRequest, gateway: GatewayDep, _: Reader) -> LookupResponse:
     wanted = list(dict.fromkeys(request.account_ids))
-    records = await gateway.read("api/accounts_lookup", {"accountIds": wanted})
+    [record] = await gateway.read("api/accounts_lookup", {"accountIds": wanted})
     found = {
-        record["accountId"]: AccountSummary(
-            account_id=record["accountId"], verdict=record["verdict"], risk=record["risk"],
-            network_id=record["networkId"], label=record["label"], status=record["status"])
-        for record in records
+        row["accountId"]: AccountSummary(
+            account_id=row["accountId"], verdict=row["verdict"], risk=row["risk"],
+            network_id=row["networkId"], label=row["label"], status=row["status"])
+        for row in record["accounts"]
     }
     return LookupResponse(accounts=[found[account] for account in wanted if account in found],
                           not_found=[account for account in wanted if account not in found])
