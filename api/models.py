@@ -82,6 +82,7 @@ class LinkedAccount(BaseModel):
     risk: float
     network_id: str | None
     link_weight: float = Field(description="Sum of the shared evidence weights.")
+    shared_count: int = Field(description="Shared evidence items in all; `shared` lists the heaviest of them.")
     shared: list[SharedEvidence]
 
 

@@ -20,7 +20,6 @@ class ApiSettings(Settings):
     sockhound_api_host: str = "127.0.0.1"
     sockhound_api_port: int = 8000
     sockhound_api_max_body_bytes: int = Field(default=262_144, description="Larger request bodies get 413.")
-    sockhound_api_max_lookup_ids: int = Field(default=1_000, description="Ids per `POST /v1/accounts:lookup`.")
     sockhound_api_retry_after_s: int = Field(default=5, description="Retry-After sent with 503 (database down).")
     sockhound_api_query_timeout_s: float = Field(default=5.0, description="Server-side timeout of each query.")
     sockhound_api_public_url: str | None = Field(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections import defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
+from api.database import GraphGateway
 from api.dependencies import DetectionDep, GatewayDep, Reader
 from api.models import (
     AccountSummary,
@@ -22,7 +22,6 @@ from api.models import (
 )
 from api.pagination import encode_cursor, offset_of
 from api.problems import PROBLEM_RESPONSES, NotFoundError
-from detect.explain import rarity_weight
 
 router = APIRouter(prefix="/v1", tags=["accounts"], responses=PROBLEM_RESPONSES)
 AccountPath = Annotated[str, Path(min_length=1, max_length=128, description="The platform's account id.")]
@@ -81,49 +80,34 @@ async def lookup_accounts(request: LookupRequest, gateway: GatewayDep, _: Reader
 async def account_links(
     account_id: AccountPath, gateway: GatewayDep, detection: DetectionDep, _: Reader,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    shared: Annotated[int, Query(ge=1, le=500, description="Shared items listed per link (heaviest first).")] = 20,
     cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")] = None,
 ) -> LinksPage:
     offset = offset_of(cursor)
-    records = await gateway.read("api/account_links", {"accountId": account_id, "hubCaps": detection.hub_caps})
-    if not records and not await gateway.read("api/account_exists", {"accountIds": [account_id]}):
+    [record] = await gateway.read("api/account_links", {
+        "accountId": account_id, "hubCaps": detection.hub_caps, "kindWeights": detection.kind_weights,
+        "allowed": await active_allow_list_keys(gateway), "skip": offset, "limit": limit, "maxShared": shared,
+    })
+    total = int(record["total"])
+    if total == 0 and not await gateway.read("api/account_exists", {"accountIds": [account_id]}):
         raise NotFoundError("account", account_id)
-    accounts = int((await gateway.read("detect/account_count"))[0]["accounts"])
-    allowed = await active_allow_list_keys(gateway)
-    shared: dict[str, list[SharedEvidence]] = defaultdict(list)
-    facts: dict[str, Any] = {}
-    for record in records:
-        kind = str(record["kind"])
-        listed_key = record["subnetKey"] if kind in ("ip", "subnet") else record["key"]
-        listed = listed_key in allowed.get(_ALLOW_LIST_KIND.get(kind, ""), set())
-        weight = 0.0 if listed else rarity_weight(
-            detection.kind_weights.get(kind, 0.0), int(record["k"] or 0), accounts)
-        shared[record["accountId"]].append(SharedEvidence(
-            kind=kind, key=record["key"], shared_by=int(record["k"] or 0), weight=weight,
-            ignored="allow-listed" if listed else None))
-        facts[record["accountId"]] = record
     links = [
         LinkedAccount(
-            account_id=other, verdict=facts[other]["verdict"], risk=facts[other]["risk"],
-            network_id=facts[other]["networkId"], link_weight=sum(item.weight for item in evidence),
-            shared=sorted(evidence, key=lambda item: (-item.weight, item.kind, item.key)))
-        for other, evidence in shared.items()
+            account_id=link["accountId"], verdict=link["verdict"], risk=link["risk"], network_id=link["networkId"],
+            link_weight=link["linkWeight"], shared_count=link["sharedCount"],
+            shared=[SharedEvidence(kind=item["kind"], key=item["key"], shared_by=item["sharedBy"] or 0,
+                                   weight=item["weight"], ignored=item["ignored"]) for item in link["shared"]])
+        for link in record["links"]
     ]
-    links.sort(key=lambda link: (-link.link_weight, link.account_id))
-    page = links[offset:offset + limit]
     following = offset + limit
-    return LinksPage(account_id=account_id, total=len(links), links=page,
-                     next_cursor=encode_cursor({"offset": following}) if following < len(links) else None)
+    return LinksPage(account_id=account_id, total=total, links=links,
+                     next_cursor=encode_cursor({"offset": following}) if following < total else None)
 
 
-_ALLOW_LIST_KIND = {"payment": "payment", "ip": "subnet", "subnet": "subnet", "exact": "prompt",
-                    "template": "prompt", "nearband": "prompt", "upstream": "prompt"}
-
-
-async def active_allow_list_keys(gateway: GatewayDep) -> dict[str, set[str]]:
-    active: dict[str, set[str]] = defaultdict(set)
+async def active_allow_list_keys(gateway: GraphGateway) -> dict[str, list[str]]:
+    """Allow-list keys in force now, by kind (every kind present, possibly empty)."""
+    active: dict[str, list[str]] = {"payment": [], "subnet": [], "prompt": []}
     for record in await gateway.read("detect/allow_list_entries", {"now": int(time.time() * 1000)}):
         if record["active"]:
-            active[str(record["kind"])].add(str(record["key"]))
+            active.setdefault(str(record["kind"]), []).append(str(record["key"]))
     return active
-
-

@@ -1,7 +1,10 @@
-// The accounts linked to one account ($accountId) through shared evidence, one row per (other account,
-// shared evidence node): kind, key, how many accounts share it (k). Evidence that is `common` or shared by
-// more accounts than its kind's hub cap ($hubCaps: map kind -> max accounts) links nothing and is skipped,
-// exactly as in the linkage projection. Weights and allow-list are applied by the caller.
+// The accounts linked to one account ($accountId) through shared evidence, strongest link first, one page of
+// them ($skip, $limit) and how many there are in all. Evidence that is `common` or shared by more accounts than
+// its kind's hub cap ($hubCaps: kind -> max accounts) links nothing and is skipped, exactly as in the linkage
+// projection; allow-listed evidence ($allowed: {payment, subnet, prompt} -> keys) weighs 0. Each shared node
+// weighs $kindWeights[kind] * log(N / k) / log(N / 2) (k accounts share it, N accounts in all), as
+// `detect.explain.rarity_weight`; a link weighs the sum. Each link lists its $maxShared heaviest items and
+// how many there are. Everything is ranked and paged here, so only one page travels to the API.
 MATCH (a:Account {accountId: $accountId})
 CALL (a) {
   MATCH (a)-[:PAID_WITH]->(e:PaymentMethod)
@@ -35,5 +38,23 @@ CALL (a) {
   MATCH (e)<-[:SIGNED_UP_WITH]-(b:Account) WHERE b <> a
   RETURN b, 'email' AS kind, e.key AS key, e.accountCount AS k, null AS subnetKey
 }
-RETURN b.accountId AS accountId, coalesce(b.verdict, 'clear') AS verdict, coalesce(b.risk, 0.0) AS risk,
-       b.networkId AS networkId, kind, key, k, subnetKey
+WITH b, kind, key, k,
+     (kind = 'payment' AND key IN $allowed.payment)
+     OR (kind IN ['ip', 'subnet'] AND subnetKey IN $allowed.subnet)
+     OR (kind IN ['exact', 'template', 'nearband', 'upstream'] AND key IN $allowed.prompt) AS listed
+CALL () { MATCH (every:Account) RETURN toFloat(count(every)) AS accounts }
+WITH b, kind, key, k, listed,
+     CASE WHEN listed OR k < 2 OR accounts <= 2 THEN 0.0
+          ELSE coalesce($kindWeights[kind], 0.0) * log(accounts / k) / log(accounts / 2.0) END AS rawWeight
+WITH b, kind, key, k, listed, CASE WHEN rawWeight < 0 THEN 0.0 ELSE rawWeight END AS weight
+ORDER BY weight DESC, kind, key
+WITH b, collect({kind: kind, key: key, sharedBy: k, weight: weight,
+                 ignored: CASE WHEN listed THEN 'allow-listed' ELSE null END}) AS shared
+WITH b, shared, reduce(total = 0.0, item IN shared | total + item.weight) AS linkWeight
+ORDER BY linkWeight DESC, b.accountId
+WITH collect({account: b, shared: shared, linkWeight: linkWeight}) AS links
+RETURN size(links) AS total,
+       [link IN links[$skip..($skip + $limit)] | {
+          accountId: link.account.accountId, verdict: coalesce(link.account.verdict, 'clear'),
+          risk: coalesce(link.account.risk, 0.0), networkId: link.account.networkId, linkWeight: link.linkWeight,
+          sharedCount: size(link.shared), shared: link.shared[..$maxShared]}] AS links

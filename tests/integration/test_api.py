@@ -175,7 +175,7 @@ def test_lookup_many(client: TestClient, world_graph: pd.DataFrame) -> None:
 def test_links_with_shared_evidence_and_pages(client: TestClient, neo4j_settings: Settings,
                                               session_driver: Driver) -> None:
     member = RING_A[0]
-    whole = client.get(f"/v1/accounts/{member}/links?limit=200", headers=bearer(READ_KEY)).json()
+    whole = client.get(f"/v1/accounts/{member}/links?limit=200&shared=500", headers=bearer(READ_KEY)).json()
     linked = {link["account_id"]: link for link in whole["links"]}
     assert whole["total"] == len(linked) and whole["next_cursor"] is None
     assert set(RING_A[1:]) <= set(linked)
@@ -188,6 +188,12 @@ def test_links_with_shared_evidence_and_pages(client: TestClient, neo4j_settings
     assert weights == sorted(weights, reverse=True)
     for link in whole["links"]:
         assert all(re.fullmatch(r"[0-9a-f]{16,64}", item["key"]) for item in link["shared"])
+        assert link["shared_count"] == len(link["shared"])
+        assert link["link_weight"] == pytest.approx(sum(item["weight"] for item in link["shared"]))
+    one_each = client.get(f"/v1/accounts/{member}/links?limit=200&shared=1", headers=bearer(READ_KEY)).json()
+    for brief, full in zip(one_each["links"], whole["links"], strict=True):
+        assert brief["shared"] == full["shared"][:1] and brief["shared_count"] == full["shared_count"]
+        assert brief["link_weight"] == pytest.approx(full["link_weight"])
 
     paged: list[str] = []
     cursor: str | None = None

@@ -95,7 +95,7 @@ def test_allow_listed_subnet_stops_linking(client: TestClient, neo4j_settings: S
     member = RING_A[0]
 
     def subnet_weights() -> list[tuple[str, float, str | None]]:
-        links = client.get(f"/v1/accounts/{member}/links?limit=200", headers=bearer(READ_WRITE_KEY)).json()
+        links = client.get(f"/v1/accounts/{member}/links?limit=200&shared=500", headers=bearer(READ_WRITE_KEY)).json()
         return [(item["kind"], item["weight"], item["ignored"]) for link in links["links"]
                 for item in link["shared"] if item["kind"] in ("ip", "subnet")]
 
