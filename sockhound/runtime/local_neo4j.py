@@ -10,6 +10,8 @@ directory (procedure scanning).
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import os
 import shutil
 import signal
@@ -61,8 +63,12 @@ class RuntimeLayout:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RuntimeLayout:
-        versions = f"neo4j-{settings.sockhound_neo4j_version}-gds-{settings.sockhound_gds_version}"
-        return cls(jar_dir=settings.sockhound_cache_dir / versions, home=settings.sockhound_neo4j_home)
+        # The pom's hash is part of the name: a changed jar set (a new artifact, an exclusion) resolves into a
+        # new directory instead of being skipped by an old RESOLVED marker, and never swaps the jars under a
+        # server that still runs from the old directory.
+        jar_set = (f"neo4j-{settings.sockhound_neo4j_version}-gds-{settings.sockhound_gds_version}"
+                   f"-{pom_digest()}")
+        return cls(jar_dir=settings.sockhound_cache_dir / jar_set, home=settings.sockhound_neo4j_home)
 
     @property
     def lib(self) -> Path:
@@ -109,6 +115,13 @@ class RuntimeStatus:
     neo4j_version: str | None = None
     gds_version: str | None = None
     detail: str = ""
+
+
+@functools.cache
+def pom_digest() -> str:
+    """A short hash of the packaged pom.xml: it names the jar set in the cache."""
+    pom = resources.files("sockhound.runtime").joinpath("pom.xml").read_bytes()
+    return hashlib.sha256(pom).hexdigest()[:10]
 
 
 # ----------------------------------------------------------------------------------------------------------

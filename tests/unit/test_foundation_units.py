@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -59,9 +61,12 @@ def test_no_cypher_file_formats_values_into_text() -> None:
 def test_layout_keeps_jars_in_the_cache_and_instances_apart(tmp_path: Path) -> None:
     settings = Settings(sockhound_cache_dir=tmp_path / "cache", sockhound_neo4j_home=tmp_path / "home")
     layout = local_neo4j.RuntimeLayout.from_settings(settings)
-    assert layout.lib == tmp_path / "cache" / "neo4j-5.26.24-gds-2.13.9" / "lib"
+    pom = resources.files("sockhound.runtime").joinpath("pom.xml").read_bytes()
+    jar_set = f"neo4j-5.26.24-gds-2.13.9-{hashlib.sha256(pom).hexdigest()[:10]}"
+    assert layout.lib == tmp_path / "cache" / jar_set / "lib", "a changed pom.xml must resolve into a new directory"
     assert layout.pid_file.parent.parent == tmp_path / "home"
     conf = local_neo4j._neo4j_conf(settings, layout)
     assert "server.default_listen_address=127.0.0.1" in conf
     assert "dbms.security.procedures.unrestricted=gds.*" in conf
     assert f"server.bolt.listen_address=127.0.0.1:{settings.sockhound_bolt_port}" in conf
+
