@@ -105,8 +105,8 @@ def main() -> None:
     external = bool(os.environ.get("NEO4J_URI"))
     settings = Settings(sockhound_allow_dev_hash_key=True) if external else Settings(
         neo4j_uri=None, sockhound_neo4j_home=REPO_ROOT / "var" / "bench" / "neo4j-home",
-        sockhound_bolt_port=free_port(), sockhound_heap_size=arguments.heap, sockhound_pagecache_size="1g",
-        sockhound_allow_dev_hash_key=True,
+        sockhound_bolt_port=free_port(), sockhound_http_port=0, sockhound_heap_size=arguments.heap,
+        sockhound_pagecache_size="1g", sockhound_allow_dev_hash_key=True,
     )
     if not external:
         shutil.rmtree(settings.sockhound_neo4j_home, ignore_errors=True)

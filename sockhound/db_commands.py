@@ -30,6 +30,7 @@ def start_command() -> None:
     if already.running:
         typer.echo(f"already running at {already.uri} (pid {already.pid}; Neo4j {already.neo4j_version}, "
                    f"GDS {already.gds_version})")
+        _echo_browser(already, settings.neo4j_user)
         return
     try:
         started = local_neo4j.start(settings)
@@ -38,6 +39,12 @@ def start_command() -> None:
     typer.echo(f"Neo4j {started.neo4j_version} + GDS {started.gds_version} {started.detail} "
                f"(pid {started.pid}, home {layout.home})")
     typer.echo(started.uri)
+    _echo_browser(started, settings.neo4j_user)
+
+
+def _echo_browser(current: local_neo4j.RuntimeStatus, user: str) -> None:
+    if current.browser_url:
+        typer.echo(f"Neo4j Browser: {current.browser_url}  (connect to {current.uri}, user {user})")
 
 
 @db_app.command("stop")
@@ -52,10 +59,12 @@ def stop_command() -> None:
 @db_app.command("status")
 def status_command() -> None:
     """Say whether the database answers, with the Neo4j and GDS versions. Exit 1 when it does not."""
-    current = local_neo4j.status(get_settings())
+    settings = get_settings()
+    current = local_neo4j.status(settings)
     if current.running:
         pid = f", pid {current.pid}" if current.pid else ""
         typer.echo(f"running at {current.uri}{pid}: Neo4j {current.neo4j_version}, GDS {current.gds_version}")
+        _echo_browser(current, settings.neo4j_user)
         return
     typer.echo(f"not running ({current.uri}: {current.detail})")
     raise typer.Exit(1)

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     sockhound_cache_dir: Path = Field(default_factory=_default_cache_dir)
     sockhound_neo4j_home: Path = Field(default_factory=_default_neo4j_home)
     sockhound_bolt_port: int = 7687
+    sockhound_http_port: int = Field(
+        default=7474, ge=0, le=65535,
+        description="HTTP port of the local runtime (Neo4j Browser at /browser/, loopback only); 0 turns HTTP off.",
+    )
     sockhound_heap_size: str = "2g"
     sockhound_pagecache_size: str = "512m"
     sockhound_start_timeout_s: float = 180.0
@@ -57,6 +61,13 @@ class Settings(BaseSettings):
     def bolt_uri(self) -> str:
         """The URI every client uses: NEO4J_URI when set, else the local runtime's."""
         return self.neo4j_uri or f"bolt://127.0.0.1:{self.sockhound_bolt_port}"
+
+    @property
+    def browser_url(self) -> str | None:
+        """Neo4j Browser of the local runtime; None when HTTP is off or NEO4J_URI names another server."""
+        if not self.uses_local_runtime or self.sockhound_http_port == 0:
+            return None
+        return f"http://127.0.0.1:{self.sockhound_http_port}/browser/"
 
     @property
     def uses_local_runtime(self) -> bool:

@@ -41,6 +41,7 @@ def neo4j_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
         neo4j_uri=None,
         sockhound_neo4j_home=tmp_path_factory.mktemp("neo4j-home"),
         sockhound_bolt_port=free_port(),
+        sockhound_http_port=0,  # no Browser needed; never 7474, where a developer's own server may listen
         sockhound_heap_size="1g",
         sockhound_pagecache_size="256m",
         sockhound_allow_dev_hash_key=True,
@@ -69,7 +70,8 @@ def restartable_server(tmp_path: Path) -> Iterator[Settings]:
     """A server of the test's own (never NEO4J_URI's) that the test may stop and start again."""
     settings = Settings(
         neo4j_uri=None, sockhound_neo4j_home=tmp_path / "restartable", sockhound_bolt_port=free_port(),
-        sockhound_heap_size="1g", sockhound_pagecache_size="128m", sockhound_allow_dev_hash_key=True,
+        sockhound_http_port=0, sockhound_heap_size="1g", sockhound_pagecache_size="128m",
+        sockhound_allow_dev_hash_key=True,
     )
     with local_neo4j.running_server(settings):
         yield settings

@@ -10,6 +10,8 @@ directory (procedure scanning).
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import os
 import shutil
 import signal
@@ -61,8 +63,12 @@ class RuntimeLayout:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RuntimeLayout:
-        versions = f"neo4j-{settings.sockhound_neo4j_version}-gds-{settings.sockhound_gds_version}"
-        return cls(jar_dir=settings.sockhound_cache_dir / versions, home=settings.sockhound_neo4j_home)
+        # The pom's hash is part of the name: a changed jar set (a new artifact, an exclusion) resolves into a
+        # new directory instead of being skipped by an old RESOLVED marker, and never swaps the jars under a
+        # server that still runs from the old directory.
+        jar_set = (f"neo4j-{settings.sockhound_neo4j_version}-gds-{settings.sockhound_gds_version}"
+                   f"-{pom_digest()}")
+        return cls(jar_dir=settings.sockhound_cache_dir / jar_set, home=settings.sockhound_neo4j_home)
 
     @property
     def lib(self) -> Path:
@@ -109,6 +115,14 @@ class RuntimeStatus:
     neo4j_version: str | None = None
     gds_version: str | None = None
     detail: str = ""
+    browser_url: str | None = None
+
+
+@functools.cache
+def pom_digest() -> str:
+    """A short hash of the packaged pom.xml: it names the jar set in the cache."""
+    pom = resources.files("sockhound.runtime").joinpath("pom.xml").read_bytes()
+    return hashlib.sha256(pom).hexdigest()[:10]
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -178,8 +192,9 @@ def _neo4j_conf(settings: Settings, layout: RuntimeLayout) -> str:
             "server.default_listen_address=127.0.0.1",
             "server.default_advertised_address=127.0.0.1",
             f"server.bolt.listen_address=127.0.0.1:{settings.sockhound_bolt_port}",
+            f"server.bolt.advertised_address=127.0.0.1:{settings.sockhound_bolt_port}",
             "server.bolt.enabled=true",
-            "server.http.enabled=false",
+            *_http_conf(settings),
             "server.https.enabled=false",
             "dbms.security.auth_enabled=true",
             "dbms.security.procedures.unrestricted=gds.*",
@@ -196,6 +211,18 @@ def _neo4j_conf(settings: Settings, layout: RuntimeLayout) -> str:
             "",
         ]
     )
+
+
+def _http_conf(settings: Settings) -> list[str]:
+    """HTTP on loopback for Neo4j Browser (at /browser/) and the discovery document; off when the port is 0."""
+    port = settings.sockhound_http_port
+    if port == 0:
+        return ["server.http.enabled=false"]
+    return [
+        "server.http.enabled=true",
+        f"server.http.listen_address=127.0.0.1:{port}",
+        f"server.http.advertised_address=127.0.0.1:{port}",
+    ]
 
 
 def _prepare_home(settings: Settings, layout: RuntimeLayout) -> None:
@@ -268,6 +295,20 @@ def _port_in_use(port: int) -> bool:
     return False
 
 
+def _check_ports(settings: Settings) -> None:
+    """Refuse to start when a port the server would bind is taken, naming the port and its setting."""
+    wanted = [("Bolt", "SOCKHOUND_BOLT_PORT", settings.sockhound_bolt_port)]
+    if settings.sockhound_http_port:
+        wanted.append(("HTTP", "SOCKHOUND_HTTP_PORT", settings.sockhound_http_port))
+    if len({port for _, _, port in wanted}) < len(wanted):
+        raise LocalRuntimeError(f"SOCKHOUND_BOLT_PORT and SOCKHOUND_HTTP_PORT are both {settings.sockhound_bolt_port}: "
+                                "give them different ports (SOCKHOUND_HTTP_PORT=0 turns HTTP off)")
+    for connector, setting, port in wanted:
+        if _port_in_use(port):
+            raise LocalRuntimeError(f"{connector} port 127.0.0.1:{port} is already in use by another process "
+                                    f"(set {setting} or stop that process)")
+
+
 def _read_pid(layout: RuntimeLayout) -> int | None:
     try:
         pid = int(layout.pid_file.read_text().strip())
@@ -326,10 +367,7 @@ def start(settings: Settings, *, echo: bool = True) -> RuntimeStatus:
     major = _java_major_version(java)
     if major not in (17, 21):
         raise LocalRuntimeError(f"Java {major} found; Neo4j 5.26 runs on Java 17 or 21")
-    port = settings.sockhound_bolt_port
-    if _port_in_use(port):
-        raise LocalRuntimeError(f"port 127.0.0.1:{port} is already in use by another process "
-                            "(set SOCKHOUND_BOLT_PORT or stop that process)")
+    _check_ports(settings)
     layout = resolve_jars(settings, echo=echo)
     _prepare_home(settings, layout)
     heap = settings.sockhound_heap_size
@@ -349,7 +387,7 @@ def start(settings: Settings, *, echo: bool = True) -> RuntimeStatus:
         raise
     elapsed = time.monotonic() - began
     return RuntimeStatus(True, settings.bolt_uri, server.pid, neo4j_version, gds_version,
-                         detail=f"started in {elapsed:.1f}s")
+                         detail=f"started in {elapsed:.1f}s", browser_url=settings.browser_url)
 
 
 def _wait_until_ready(settings: Settings, layout: RuntimeLayout, server: subprocess.Popen[bytes]) -> tuple[str, str]:
@@ -412,7 +450,7 @@ def status(settings: Settings) -> RuntimeStatus:
     except (ServiceUnavailable, Neo4jError, OSError) as error:
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
         return RuntimeStatus(False, settings.bolt_uri, pid, detail=f"does not answer: {detail}")
-    return RuntimeStatus(True, settings.bolt_uri, pid, neo4j_version, gds_version)
+    return RuntimeStatus(True, settings.bolt_uri, pid, neo4j_version, gds_version, browser_url=settings.browser_url)
 
 
 @contextlib.contextmanager

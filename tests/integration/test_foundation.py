@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -82,6 +84,7 @@ def second_instance(tmp_path: Path) -> Settings:
         neo4j_uri=None,
         sockhound_neo4j_home=tmp_path / "second",
         sockhound_bolt_port=free_port(),
+        sockhound_http_port=free_port(),
         sockhound_heap_size="512m",
         sockhound_pagecache_size="64m",
     )
@@ -114,6 +117,42 @@ def test_port_in_use_is_refused_with_a_clear_error(second_instance: Settings) ->
         with pytest.raises(local_neo4j.LocalRuntimeError, match=r"port 127\.0\.0\.1:\d+ is already in use"):
             local_neo4j.start(second_instance, echo=False)
     assert not local_neo4j.RuntimeLayout.from_settings(second_instance).pid_file.exists()
+
+
+def test_neo4j_browser_and_discovery_are_served_on_loopback(second_instance: Settings) -> None:
+    http_port = second_instance.sockhound_http_port
+    started = local_neo4j.start(second_instance, echo=False)
+    try:
+        assert started.browser_url == f"http://127.0.0.1:{http_port}/browser/"
+        assert local_neo4j.status(second_instance).browser_url == started.browser_url
+        with urllib.request.urlopen(started.browser_url, timeout=10) as response:
+            assert response.status == 200
+            assert response.headers.get_content_type() == "text/html"
+            assert "Neo4j Browser" in response.read().decode()
+        discovery_request = urllib.request.Request(f"http://127.0.0.1:{http_port}/",
+                                                   headers={"Accept": "application/json"})
+        with urllib.request.urlopen(discovery_request, timeout=10) as response:
+            discovery = json.load(response)
+        assert discovery["bolt_direct"] == second_instance.bolt_uri
+        assert discovery["neo4j_edition"] == "community"
+    finally:
+        local_neo4j.stop(second_instance)
+
+
+def test_http_port_in_use_is_refused_with_a_clear_error(second_instance: Settings) -> None:
+    http_port = second_instance.sockhound_http_port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as squatter:
+        squatter.bind(("127.0.0.1", http_port))
+        squatter.listen()
+        with pytest.raises(local_neo4j.LocalRuntimeError) as refused:
+            local_neo4j.start(second_instance, echo=False)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message.startswith(f"HTTP port 127.0.0.1:{http_port} is already in use")
+    assert "SOCKHOUND_HTTP_PORT" in message
+    assert not local_neo4j.RuntimeLayout.from_settings(second_instance).pid_file.exists()
+    assert not local_neo4j.status(second_instance).running
+    assert not local_neo4j._port_in_use(second_instance.sockhound_bolt_port), "nothing may hold the Bolt port"
 
 
 def test_bad_configuration_is_named_before_anything_starts(second_instance: Settings) -> None:

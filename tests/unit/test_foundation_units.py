@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -59,9 +61,33 @@ def test_no_cypher_file_formats_values_into_text() -> None:
 def test_layout_keeps_jars_in_the_cache_and_instances_apart(tmp_path: Path) -> None:
     settings = Settings(sockhound_cache_dir=tmp_path / "cache", sockhound_neo4j_home=tmp_path / "home")
     layout = local_neo4j.RuntimeLayout.from_settings(settings)
-    assert layout.lib == tmp_path / "cache" / "neo4j-5.26.24-gds-2.13.9" / "lib"
+    pom = resources.files("sockhound.runtime").joinpath("pom.xml").read_bytes()
+    jar_set = f"neo4j-5.26.24-gds-2.13.9-{hashlib.sha256(pom).hexdigest()[:10]}"
+    assert layout.lib == tmp_path / "cache" / jar_set / "lib", "a changed pom.xml must resolve into a new directory"
     assert layout.pid_file.parent.parent == tmp_path / "home"
     conf = local_neo4j._neo4j_conf(settings, layout)
     assert "server.default_listen_address=127.0.0.1" in conf
     assert "dbms.security.procedures.unrestricted=gds.*" in conf
     assert f"server.bolt.listen_address=127.0.0.1:{settings.sockhound_bolt_port}" in conf
+
+
+def test_http_is_loopback_only_and_port_zero_turns_it_off(tmp_path: Path) -> None:
+    settings = Settings(neo4j_uri=None, sockhound_neo4j_home=tmp_path, sockhound_http_port=17474)
+    conf = local_neo4j._neo4j_conf(settings, local_neo4j.RuntimeLayout.from_settings(settings))
+    assert "server.http.enabled=true" in conf
+    assert "server.http.listen_address=127.0.0.1:17474" in conf
+    assert "server.https.enabled=false" in conf
+    assert settings.browser_url == "http://127.0.0.1:17474/browser/"
+    off = settings.model_copy(update={"sockhound_http_port": 0})
+    off_conf = local_neo4j._neo4j_conf(off, local_neo4j.RuntimeLayout.from_settings(off))
+    assert "server.http.enabled=false" in off_conf
+    assert "server.http.listen_address" not in off_conf
+    assert off.browser_url is None
+    assert settings.model_copy(update={"neo4j_uri": "bolt://elsewhere:7687"}).browser_url is None
+
+
+def test_bolt_and_http_on_one_port_are_refused(tmp_path: Path) -> None:
+    settings = Settings(neo4j_uri=None, sockhound_neo4j_home=tmp_path, sockhound_bolt_port=17687,
+                        sockhound_http_port=17687)
+    with pytest.raises(local_neo4j.LocalRuntimeError, match="both 17687"):
+        local_neo4j._check_ports(settings)
