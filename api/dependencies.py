@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -16,23 +16,19 @@ from loaders.privacy import KeyedHasher
 
 
 async def get_settings_of_app(request: Request) -> ApiSettings:
-    settings: ApiSettings = request.app.state.settings
-    return settings
+    return cast(ApiSettings, request.app.state.settings)
 
 
 async def get_gateway(request: Request) -> GraphGateway:
-    gateway: GraphGateway = request.app.state.gateway
-    return gateway
+    return cast(GraphGateway, request.app.state.gateway)
 
 
 async def get_detection_settings_of_app(request: Request) -> DetectionSettings:
-    detection: DetectionSettings = request.app.state.detection
-    return detection
+    return cast(DetectionSettings, request.app.state.detection)
 
 
 async def get_hasher(request: Request) -> KeyedHasher:
-    hasher: KeyedHasher = request.app.state.hasher
-    return hasher
+    return cast(KeyedHasher, request.app.state.hasher)
 
 
 SettingsDep = Annotated[ApiSettings, Depends(get_settings_of_app)]

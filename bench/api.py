@@ -25,6 +25,7 @@ import secrets
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,23 @@ def summary(label: str, latencies_s: list[float], wall_s: float, errors: int) ->
     return figures
 
 
+async def at_fixed_rate(send: Callable[[float, str], Awaitable[None]], ids: list[str], rate: float,
+                        seconds: float) -> float:
+    """Start `send(scheduled_time, random_id)` at `rate` per second for `seconds`, whatever the answers take
+    (open loop); returns the wall time until the last one finished."""
+    rng = random.Random(1)
+    start = time.perf_counter()
+    tasks = []
+    for n in range(int(rate * seconds)):
+        scheduled = start + n / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(send(scheduled, rng.choice(ids))))
+    await asyncio.gather(*tasks)
+    return time.perf_counter() - start
+
+
 async def open_loop(host: str, port: int, key: str, ids: list[str], rate: float, seconds: float,
                     connections: int) -> dict[str, Any]:
     pool: asyncio.Queue[Connection] = asyncio.Queue()
@@ -93,7 +111,6 @@ async def open_loop(host: str, port: int, key: str, ids: list[str], rate: float,
         pool.put_nowait(await Connection.open(host, port))
     latencies: list[float] = []
     errors = 0
-    rng = random.Random(1)
 
     async def one(scheduled: float, account_id: str) -> None:
         nonlocal errors
@@ -106,17 +123,7 @@ async def open_loop(host: str, port: int, key: str, ids: list[str], rate: float,
             pool.put_nowait(connection)
         latencies.append(time.perf_counter() - scheduled)
 
-    total = int(rate * seconds)
-    start = time.perf_counter()
-    tasks = []
-    for n in range(total):
-        scheduled = start + n / rate
-        delay = scheduled - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(scheduled, rng.choice(ids))))
-    await asyncio.gather(*tasks)
-    wall = time.perf_counter() - start
+    wall = await at_fixed_rate(one, ids, rate, seconds)
     return summary(f"single, open loop at {rate:.0f}/s", latencies, wall, errors)
 
 
@@ -132,7 +139,6 @@ async def driver_open_loop(ids: list[str], rate: float, seconds: float) -> dict[
     driver = AsyncGraphDatabase.driver(settings.bolt_uri, auth=(settings.neo4j_user,
                                        settings.neo4j_password.get_secret_value()), notifications_min_severity="OFF")
     latencies: list[float] = []
-    rng = random.Random(1)
 
     async def one(scheduled: float, account_id: str) -> None:
         async with driver.session(database=settings.neo4j_database, default_access_mode=READ_ACCESS) as session:
@@ -144,17 +150,7 @@ async def driver_open_loop(ids: list[str], rate: float, seconds: float) -> dict[
         for account_id in ids[:200]:  # warm the pool and the plan cache
             await one(time.perf_counter(), account_id)
         latencies.clear()
-        total = int(rate * seconds)
-        start = time.perf_counter()
-        tasks = []
-        for n in range(total):
-            scheduled = start + n / rate
-            delay = scheduled - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(scheduled, rng.choice(ids))))
-        await asyncio.gather(*tasks)
-        wall = time.perf_counter() - start
+        wall = await at_fixed_rate(one, ids, rate, seconds)
     finally:
         await driver.close()
     return summary(f"baseline: driver only at {rate:.0f}/s", latencies, wall, 0)
