@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 from collections import defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
 from api.dependencies import DetectionDep, GatewayDep, Reader
+from api.evidence import EvidenceWeigher
 from api.models import (
     AccountSummary,
     AccountVerdict,
@@ -22,7 +22,6 @@ from api.models import (
 )
 from api.pagination import encode_cursor, offset_of
 from api.problems import PROBLEM_RESPONSES, NotFoundError
-from detect.explain import rarity_weight
 
 router = APIRouter(prefix="/v1", tags=["accounts"], responses=PROBLEM_RESPONSES)
 AccountPath = Annotated[str, Path(min_length=1, max_length=128, description="The platform's account id.")]
@@ -87,19 +86,15 @@ async def account_links(
     records = await gateway.read("api/account_links", {"accountId": account_id, "hubCaps": detection.hub_caps})
     if not records and not await gateway.read("api/account_exists", {"accountIds": [account_id]}):
         raise NotFoundError("account", account_id)
-    accounts = int((await gateway.read("detect/account_count"))[0]["accounts"])
-    allowed = await active_allow_list_keys(gateway)
+    weigher = await EvidenceWeigher.current(gateway, detection)
     shared: dict[str, list[SharedEvidence]] = defaultdict(list)
     facts: dict[str, Any] = {}
     for record in records:
-        kind = str(record["kind"])
-        listed_key = record["subnetKey"] if kind in ("ip", "subnet") else record["key"]
-        listed = listed_key in allowed.get(_ALLOW_LIST_KIND.get(kind, ""), set())
-        weight = 0.0 if listed else rarity_weight(
-            detection.kind_weights.get(kind, 0.0), int(record["k"] or 0), accounts)
+        kind, shared_by = str(record["kind"]), int(record["k"] or 0)
+        ignored = weigher.ignored(kind, record["key"], shared_by, record["subnetKey"])
         shared[record["accountId"]].append(SharedEvidence(
-            kind=kind, key=record["key"], shared_by=int(record["k"] or 0), weight=weight,
-            ignored="allow-listed" if listed else None))
+            kind=kind, key=record["key"], shared_by=shared_by, weight=weigher.weight(kind, shared_by, ignored),
+            ignored=ignored))
         facts[record["accountId"]] = record
     links = [
         LinkedAccount(
@@ -113,17 +108,4 @@ async def account_links(
     following = offset + limit
     return LinksPage(account_id=account_id, total=len(links), links=page,
                      next_cursor=encode_cursor({"offset": following}) if following < len(links) else None)
-
-
-_ALLOW_LIST_KIND = {"payment": "payment", "ip": "subnet", "subnet": "subnet", "exact": "prompt",
-                    "template": "prompt", "nearband": "prompt", "upstream": "prompt"}
-
-
-async def active_allow_list_keys(gateway: GatewayDep) -> dict[str, set[str]]:
-    active: dict[str, set[str]] = defaultdict(set)
-    for record in await gateway.read("detect/allow_list_entries", {"now": int(time.time() * 1000)}):
-        if record["active"]:
-            active[str(record["kind"])].add(str(record["key"]))
-    return active
-
 

@@ -20,8 +20,6 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.app import create_app
 from detect.explain import account_explanation, pair_explanation
-from detect.export import verdicts_frame
-from detect.pipeline import run_detection
 from sockhound.settings import Settings
 from tests.api_support import (
     READ_KEY,
@@ -33,7 +31,7 @@ from tests.api_support import (
     bearer,
     served_api,
 )
-from tests.detection_world import BENIGN, RING_A, RING_B, detection_settings, load, write_world
+from tests.detection_world import BENIGN, RING_A, RING_B, detected_world, detection_settings
 from tests.integration.graph_state import graph_snapshot
 
 RING_A_PROXY = "198.18.7.10"  # ring A members i % 3 == 0 send from here (see tests/detection_world.py)
@@ -43,16 +41,7 @@ RING_A_PROXY = "198.18.7.10"  # ring A members i % 3 == 0 send from here (see te
 def world_graph(neo4j_settings: Settings, session_driver: Driver, tmp_path_factory: pytest.TempPathFactory
                 ) -> pd.DataFrame:
     """The world loaded and detected once for the module; returns the verdicts indexed by account."""
-    from queries import load_query
-    from sockhound.graph import run_statements
-
-    run_statements(neo4j_settings, session_driver, load_query("maintenance/delete_all_in_batches"),
-                   {"batchSize": 10_000})
-    root = tmp_path_factory.mktemp("api")
-    world = write_world(root / "world", {"a": RING_A, "b": RING_B})
-    load(neo4j_settings, session_driver, world, root / "report")
-    run_detection(neo4j_settings, session_driver, detection_settings())
-    return verdicts_frame(neo4j_settings, session_driver).set_index("account_id")
+    return detected_world(neo4j_settings, session_driver, tmp_path_factory.mktemp("api"))
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +60,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, str]] = [
     ("GET", f"/v1/accounts/{RING_A[0]}/links", None, "read"),
     ("GET", "/v1/networks", None, "read"),
     ("GET", "/v1/networks/net-does-not-exist", None, "read"),
+    ("GET", "/v1/networks/net-does-not-exist/graph", None, "read"),
     ("GET", f"/v1/ips/{RING_A_PROXY}/accounts", None, "read"),
     ("GET", "/v1/allowlist", None, "read"),
     ("POST", "/v1/labels", {"labels": [{"account_id": "nobody-at-all", "label": "abusive"}]}, "write"),
@@ -322,6 +312,7 @@ def test_injection_in_every_string_parameter_reads(client: TestClient, neo4j_set
             client.get(f"/v1/accounts/{encoded}/links", headers=bearer(READ_KEY)),
             client.post("/v1/accounts:lookup", json={"account_ids": [payload, RING_A[0]]}, headers=bearer(READ_KEY)),
             client.get(f"/v1/networks/{encoded}", headers=bearer(READ_KEY)),
+            client.get(f"/v1/networks/{encoded}/graph", headers=bearer(READ_KEY)),
             client.get(f"/v1/networks?verdict={encoded}&status={encoded}&cursor={encoded}",
                        headers=bearer(READ_KEY)),
             client.get(f"/v1/ips/{encoded}/accounts?cursor={encoded}", headers=bearer(READ_KEY)),
@@ -368,7 +359,8 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     paths = schema["paths"]
     for route in ("/v1/accounts/{account_id}", "/v1/accounts:lookup", "/v1/accounts/{account_id}/links",
-                  "/v1/networks", "/v1/networks/{network_id}", "/v1/ips/{ip}/accounts", "/v1/labels",
+                  "/v1/networks", "/v1/networks/{network_id}", "/v1/networks/{network_id}/graph",
+                  "/v1/ips/{ip}/accounts", "/v1/labels",
                   "/v1/allowlist", "/v1/allowlist/{kind}/{key}", "/healthz", "/readyz"):
         assert route in paths, route
     security = schema["components"]["securitySchemes"]
