@@ -29,19 +29,11 @@ from tests.api_support import (
     api_settings,
     assert_problem,
     bearer,
-    served_api,
 )
-from tests.detection_world import BENIGN, RING_A, RING_B, detected_world, detection_settings
+from tests.detection_world import BENIGN, RING_A, RING_B, detection_settings
 from tests.integration.graph_state import graph_snapshot
 
 RING_A_PROXY = "198.18.7.10"  # ring A members i % 3 == 0 send from here (see tests/detection_world.py)
-
-
-@pytest.fixture(scope="module")
-def world_graph(neo4j_settings: Settings, session_driver: Driver, tmp_path_factory: pytest.TempPathFactory
-                ) -> pd.DataFrame:
-    """The world loaded and detected once for the module; returns the verdicts indexed by account."""
-    return detected_world(neo4j_settings, session_driver, tmp_path_factory.mktemp("api"))
 
 
 @pytest.fixture(scope="module")
@@ -335,12 +327,6 @@ def test_injection_in_every_string_parameter_reads(client: TestClient, neo4j_set
 # app served by uvicorn over the detected world.
 fuzzed = schemathesis.openapi.from_dict(
     create_app(api_settings(Settings(neo4j_uri="bolt://127.0.0.1:1")), detection_settings()).openapi())
-
-
-@pytest.fixture(scope="module")
-def api_base_url(neo4j_settings: Settings, world_graph: pd.DataFrame) -> Iterator[str]:
-    with served_api(api_settings(neo4j_settings), detection_settings()) as base_url:
-        yield base_url
 
 
 @fuzzed.parametrize()
