@@ -7,8 +7,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= var/demo
+CYTOSCAPE_VERSION ?= 3.35.0
+VENDOR := api/static/vendor
 
-.PHONY: install test lint unit integration demo demo-stop db-start db-stop db-status clean
+.PHONY: install test lint unit integration demo demo-stop db-start db-stop db-status clean vendor-check vendor-update browser
 
 install: $(STAMP)
 
@@ -31,8 +33,14 @@ integration: install
 
 # The whole suite: lint, unit tests, and integration tests against a real Neo4j that the test session
 # starts itself (or the one NEO4J_URI names).
-test: install lint
+test: install lint browser
 	$(BIN)/pytest
+
+# Debian's chromium, which the network page's browser tests drive (through Python playwright, never
+# `playwright install`). Installed with apt-get when missing (needs root).
+browser:
+	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the browser tests"; \
+	  apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; }
 
 db-start: install
 	$(BIN)/sockhound db start
@@ -49,6 +57,24 @@ demo: install
 demo-stop: install
 	$(BIN)/sockhound serve --stop
 	$(BIN)/sockhound db stop
+
+# The vendored cytoscape.js (api/static/vendor, see its README): fetch the pinned tarball from the npm registry
+# with npm and compare (vendor-check) or replace the files and their checksums (vendor-update).
+vendor-check vendor-update:
+	@command -v npm >/dev/null || { echo "$@ needs npm"; exit 1; }
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	(cd "$$tmp" && npm pack --silent cytoscape@$(CYTOSCAPE_VERSION) >/dev/null && tar xzf cytoscape-$(CYTOSCAPE_VERSION).tgz) || exit 1; \
+	if [ $@ = vendor-update ]; then \
+	  cp "$$tmp/package/dist/cytoscape.min.js" $(VENDOR)/cytoscape.min.js; \
+	  cp "$$tmp/package/LICENSE" $(VENDOR)/cytoscape.LICENSE; \
+	  (cd $(VENDOR) && sha256sum cytoscape.min.js cytoscape.LICENSE > SHA256SUMS); \
+	  echo "vendored cytoscape $(CYTOSCAPE_VERSION); update the version in $(VENDOR)/README.md"; \
+	else \
+	  cmp "$$tmp/package/dist/cytoscape.min.js" $(VENDOR)/cytoscape.min.js && \
+	  cmp "$$tmp/package/LICENSE" $(VENDOR)/cytoscape.LICENSE && \
+	  (cd $(VENDOR) && sha256sum --quiet -c SHA256SUMS) && \
+	  echo "vendored cytoscape matches cytoscape@$(CYTOSCAPE_VERSION) from the npm registry"; \
+	fi
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -14,7 +14,7 @@ from api.auth import ApiKeyRing
 from api.body_limit import BodySizeLimit
 from api.database import GraphGateway, open_async_driver
 from api.problems import install_problem_handlers
-from api.routers import accounts, allowlist, health, ips, labels, networks
+from api.routers import accounts, allowlist, health, ips, labels, networks, ui
 from api.settings import ApiSettings, get_api_settings
 from detect.config import DetectionSettings, get_detection_settings
 from loaders.privacy import KeyedHasher
@@ -59,7 +59,9 @@ def create_app(settings: ApiSettings | None = None, detection: DetectionSettings
     app.state.key_ring = key_ring
     app.state.hasher = hasher
     install_problem_handlers(app)
-    for router in (health.router, accounts.router, networks.router, ips.router, labels.router, allowlist.router):
+    for router in (health.router, accounts.router, networks.router, ips.router, labels.router, allowlist.router,
+                   ui.router):
         app.include_router(router)
+    app.mount("/ui/static", ui.static_files(), name="ui-static")
     app.add_middleware(BodySizeLimit, max_bytes=settings.sockhound_api_max_body_bytes)
     return app

@@ -204,3 +204,57 @@ class Readiness(BaseModel):
     status: Literal["ready"]
     accounts: int
     networks: int
+
+
+class GraphAccount(BaseModel):
+    """A member of the network, as a node of its evidence graph."""
+
+    account_id: str
+    verdict: Verdict
+    risk: float
+    label: LabelValue | None
+    status: str
+
+
+class GraphEvidence(BaseModel):
+    """An evidence node two or more of the shown members share (never a `common` one)."""
+
+    id: str = Field(description="`kind:key`, unique in the graph; edges name it.")
+    kind: str = Field(description="payment, ip, subnet, exact, template, nearband, upstream, sync or email.")
+    key: str = Field(description="The evidence node's keyed hash (never a raw value).")
+    shared_by: int = Field(description="How many accounts share it, in the whole graph.")
+    members: int = Field(description="How many of the shown members link it (its edges here).")
+    weight: float = Field(description="Its linkage weight (rarity-scaled); 0 when ignored.")
+    ignored: Literal["hub-cap", "allow-listed"] | None = Field(
+        description="Why it links nothing in detection: shared by more accounts than its kind's hub cap, or "
+        "allow-listed.")
+
+
+class GraphEdge(BaseModel):
+    """An account's link to an evidence node, with the relationship's aggregates where it has them."""
+
+    account_id: str
+    evidence_id: str
+    count: int | None = Field(description="Exchanges over this link (addresses, subnets, prompt fingerprints).")
+    first_seen: datetime | None
+    last_seen: datetime | None
+
+
+class EvidenceKindShown(BaseModel):
+    kind: str
+    shown: int = Field(description="Evidence nodes of this kind in the graph.")
+    available: int = Field(description="Evidence nodes of this kind shared by two or more shown members.")
+
+
+class NetworkGraph(BaseModel):
+    """A network's members and the evidence they share, as nodes and edges for drawing."""
+
+    network_id: str
+    size: int = Field(description="All members of the network.")
+    accounts: list[GraphAccount] = Field(description="The riskiest `member_limit` members, riskiest first.")
+    evidence: list[GraphEvidence] = Field(description="Per kind, the nodes supplying the most linkage first.")
+    edges: list[GraphEdge]
+    kinds: list[EvidenceKindShown]
+    member_limit: int
+    evidence_per_kind: int
+    truncated: bool = Field(description="True when members or evidence nodes were left out by the caps.")

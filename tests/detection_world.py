@@ -115,3 +115,17 @@ def write_world(directory: Path, rings: dict[str, list[str]]) -> Path:
 def load(settings: Settings, driver: Driver, batch: Path, reports: Path) -> None:
     report = BatchLoader(settings, driver, chunk_rows=5_000).load(batch, reports)
     assert report.outcome == "loaded"
+
+
+def detected_world(settings: Settings, driver: Driver, root: Path) -> pd.DataFrame:
+    """An emptied graph holding rings A and B, the company and the benign singles, loaded and detected;
+    returns the verdicts indexed by account."""
+    from detect.export import verdicts_frame
+    from detect.pipeline import run_detection
+    from queries import load_query
+    from sockhound.graph import run_statements
+
+    run_statements(settings, driver, load_query("maintenance/delete_all_in_batches"), {"batchSize": 10_000})
+    load(settings, driver, write_world(root / "world", {"a": RING_A, "b": RING_B}), root / "report")
+    run_detection(settings, driver, detection_settings())
+    return verdicts_frame(settings, driver).set_index("account_id")

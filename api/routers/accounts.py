@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from api.database import GraphGateway
 from api.dependencies import DetectionDep, GatewayDep, Reader
+from api.evidence import active_allow_list_keys
 from api.models import (
     AccountSummary,
     AccountVerdict,
@@ -84,9 +83,11 @@ async def account_links(
     cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")] = None,
 ) -> LinksPage:
     offset = offset_of(cursor)
+    allowed = await active_allow_list_keys(gateway)
     [record] = await gateway.read("api/account_links", {
         "accountId": account_id, "hubCaps": detection.hub_caps, "kindWeights": detection.kind_weights,
-        "allowed": await active_allow_list_keys(gateway), "skip": offset, "limit": limit, "maxShared": shared,
+        "allowed": {kind: sorted(allowed.get(kind, ())) for kind in ("payment", "subnet", "prompt")},
+        "skip": offset, "limit": limit, "maxShared": shared,
     })
     total = int(record["total"])
     if total == 0 and not await gateway.read("api/account_exists", {"accountIds": [account_id]}):
@@ -103,11 +104,3 @@ async def account_links(
     return LinksPage(account_id=account_id, total=total, links=links,
                      next_cursor=encode_cursor({"offset": following}) if following < total else None)
 
-
-async def active_allow_list_keys(gateway: GraphGateway) -> dict[str, list[str]]:
-    """Allow-list keys in force now, by kind (every kind present, possibly empty)."""
-    active: dict[str, list[str]] = {"payment": [], "subnet": [], "prompt": []}
-    for record in await gateway.read("detect/allow_list_entries", {"now": int(time.time() * 1000)}):
-        if record["active"]:
-            active.setdefault(str(record["kind"]), []).append(str(record["key"]))
-    return active

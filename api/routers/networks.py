@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from api.dependencies import GatewayDep, Reader
+from api.dependencies import DetectionDep, GatewayDep, Reader
+from api.evidence import EvidenceWeigher
 from api.models import (
+    EvidenceKindShown,
     EvidenceKindSummary,
+    GraphAccount,
+    GraphEdge,
+    GraphEvidence,
     NetworkDetail,
+    NetworkGraph,
     NetworkMember,
     NetworksPage,
     NetworkSummary,
@@ -21,6 +28,7 @@ from api.problems import PROBLEM_RESPONSES, NotFoundError
 
 router = APIRouter(prefix="/v1", tags=["networks"], responses=PROBLEM_RESPONSES)
 MEMBER_LIMIT = 5_000
+NetworkPath = Annotated[str, Path(min_length=1, max_length=128)]
 
 
 @router.get("/networks", response_model=NetworksPage, summary="Networks, riskiest first")
@@ -54,7 +62,7 @@ async def list_networks(
 @router.get("/networks/{network_id}", response_model=NetworkDetail,
             summary="A network: members, what they share, risk")
 async def get_network(
-    network_id: Annotated[str, Path(min_length=1, max_length=128)], gateway: GatewayDep, _: Reader,
+    network_id: NetworkPath, gateway: GatewayDep, _: Reader,
 ) -> NetworkDetail:
     records = await gateway.read("api/network", {"networkId": network_id, "memberLimit": MEMBER_LIMIT})
     if not records:
@@ -77,3 +85,47 @@ async def get_network(
                                       common_nodes=row["commonNodes"]) for row in evidence],
         members=members, members_truncated=(record["size"] or 0) > len(members),
     )
+
+
+@router.get("/networks/{network_id}/graph", response_model=NetworkGraph,
+            summary="A network's members and shared evidence as a graph (nodes and edges), capped for drawing")
+async def get_network_graph(
+    network_id: NetworkPath, gateway: GatewayDep, detection: DetectionDep, _: Reader,
+    member_limit: Annotated[int, Query(ge=1, le=1_000, description="The riskiest members to draw.")] = 300,
+    evidence_per_kind: Annotated[int, Query(
+        ge=1, le=200, description="Evidence nodes per kind, those supplying the most linkage first.")] = 25,
+) -> NetworkGraph:
+    weigher = await EvidenceWeigher.current(gateway, detection)
+    records = await gateway.read("api/network_graph", {
+        "networkId": network_id, "memberLimit": member_limit, "evidencePerKind": evidence_per_kind,
+        **weigher.query_parameters()})
+    if not records:
+        raise NotFoundError("network", network_id)
+    record = records[0]
+    evidence: list[GraphEvidence] = []
+    edges: list[GraphEdge] = []
+    kinds: list[EvidenceKindShown] = []
+    for group in sorted(record["evidence"], key=lambda group: str(group["kind"])):
+        kind = str(group["kind"])
+        kinds.append(EvidenceKindShown(kind=kind, shown=len(group["nodes"]), available=group["available"]))
+        for node in group["nodes"]:
+            evidence_id, shared_by = f"{kind}:{node['key']}", int(node["sharedBy"] or 0)
+            ignored = weigher.ignored(kind, node["key"], shared_by, node["subnetKey"])
+            evidence.append(GraphEvidence(
+                id=evidence_id, kind=kind, key=node["key"], shared_by=shared_by, members=len(node["links"]),
+                weight=weigher.weight(kind, shared_by, ignored), ignored=ignored))
+            edges += [GraphEdge(account_id=link["accountId"], evidence_id=evidence_id, count=link["count"],
+                                first_seen=_native(link["firstSeen"]), last_seen=_native(link["lastSeen"]))
+                      for link in node["links"]]
+    accounts = [GraphAccount(account_id=member["accountId"], verdict=member["verdict"], risk=member["risk"],
+                             label=member["label"], status=member["status"]) for member in record["members"]]
+    size = int(record["size"] or 0)
+    return NetworkGraph(
+        network_id=network_id, size=size, accounts=accounts, evidence=evidence, edges=edges, kinds=kinds,
+        member_limit=member_limit, evidence_per_kind=evidence_per_kind,
+        truncated=size > len(accounts) or any(kind.available > kind.shown for kind in kinds))
+
+
+def _native(value: Any) -> datetime | None:
+    """A Neo4j DateTime (or null) as a Python datetime."""
+    return None if value is None else value.to_native()

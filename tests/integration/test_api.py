@@ -20,8 +20,6 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.app import create_app
 from detect.explain import account_explanation, pair_explanation
-from detect.export import verdicts_frame
-from detect.pipeline import run_detection
 from sockhound.settings import Settings
 from tests.api_support import (
     READ_KEY,
@@ -31,28 +29,11 @@ from tests.api_support import (
     api_settings,
     assert_problem,
     bearer,
-    served_api,
 )
-from tests.detection_world import BENIGN, RING_A, RING_B, detection_settings, load, write_world
+from tests.detection_world import BENIGN, RING_A, RING_B, detection_settings
 from tests.integration.graph_state import graph_snapshot
 
 RING_A_PROXY = "198.18.7.10"  # ring A members i % 3 == 0 send from here (see tests/detection_world.py)
-
-
-@pytest.fixture(scope="module")
-def world_graph(neo4j_settings: Settings, session_driver: Driver, tmp_path_factory: pytest.TempPathFactory
-                ) -> pd.DataFrame:
-    """The world loaded and detected once for the module; returns the verdicts indexed by account."""
-    from queries import load_query
-    from sockhound.graph import run_statements
-
-    run_statements(neo4j_settings, session_driver, load_query("maintenance/delete_all_in_batches"),
-                   {"batchSize": 10_000})
-    root = tmp_path_factory.mktemp("api")
-    world = write_world(root / "world", {"a": RING_A, "b": RING_B})
-    load(neo4j_settings, session_driver, world, root / "report")
-    run_detection(neo4j_settings, session_driver, detection_settings())
-    return verdicts_frame(neo4j_settings, session_driver).set_index("account_id")
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +52,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, str]] = [
     ("GET", f"/v1/accounts/{RING_A[0]}/links", None, "read"),
     ("GET", "/v1/networks", None, "read"),
     ("GET", "/v1/networks/net-does-not-exist", None, "read"),
+    ("GET", "/v1/networks/net-does-not-exist/graph", None, "read"),
     ("GET", f"/v1/ips/{RING_A_PROXY}/accounts", None, "read"),
     ("GET", "/v1/allowlist", None, "read"),
     ("POST", "/v1/labels", {"labels": [{"account_id": "nobody-at-all", "label": "abusive"}]}, "write"),
@@ -328,6 +310,7 @@ def test_injection_in_every_string_parameter_reads(client: TestClient, neo4j_set
             client.get(f"/v1/accounts/{encoded}/links", headers=bearer(READ_KEY)),
             client.post("/v1/accounts:lookup", json={"account_ids": [payload, RING_A[0]]}, headers=bearer(READ_KEY)),
             client.get(f"/v1/networks/{encoded}", headers=bearer(READ_KEY)),
+            client.get(f"/v1/networks/{encoded}/graph", headers=bearer(READ_KEY)),
             client.get(f"/v1/networks?verdict={encoded}&status={encoded}&cursor={encoded}",
                        headers=bearer(READ_KEY)),
             client.get(f"/v1/ips/{encoded}/accounts?cursor={encoded}", headers=bearer(READ_KEY)),
@@ -352,12 +335,6 @@ fuzzed = schemathesis.openapi.from_dict(
     create_app(api_settings(Settings(neo4j_uri="bolt://127.0.0.1:1")), detection_settings()).openapi())
 
 
-@pytest.fixture(scope="module")
-def api_base_url(neo4j_settings: Settings, world_graph: pd.DataFrame) -> Iterator[str]:
-    with served_api(api_settings(neo4j_settings), detection_settings()) as base_url:
-        yield base_url
-
-
 @fuzzed.parametrize()
 @hypothesis_settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 def test_schemathesis_no_server_errors(case: Any, api_base_url: str) -> None:
@@ -374,7 +351,8 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     paths = schema["paths"]
     for route in ("/v1/accounts/{account_id}", "/v1/accounts:lookup", "/v1/accounts/{account_id}/links",
-                  "/v1/networks", "/v1/networks/{network_id}", "/v1/ips/{ip}/accounts", "/v1/labels",
+                  "/v1/networks", "/v1/networks/{network_id}", "/v1/networks/{network_id}/graph",
+                  "/v1/ips/{ip}/accounts", "/v1/labels",
                   "/v1/allowlist", "/v1/allowlist/{kind}/{key}", "/healthz", "/readyz"):
         assert route in paths, route
     security = schema["components"]["securitySchemes"]
