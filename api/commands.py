@@ -18,6 +18,7 @@ import uvicorn
 from api.app import create_app
 from api.auth import SCOPES, ApiKeyConfigError, new_api_key
 from api.settings import ApiSettings, get_api_settings
+from sockhound.cli_support import cli_failure
 from sockhound.settings import HashKeyError
 
 
@@ -42,15 +43,13 @@ def serve_command(
     try:
         create_app(settings)  # check keys and hash key now, with a one-line error, before uvicorn starts
     except (ApiKeyConfigError, HashKeyError) as error:
-        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from None
+        raise cli_failure(str(error)) from None
     base = settings.api_base_url
     if detach:
         try:
             pid = start_detached(settings, workers, run_dir)
         except RuntimeError as error:
-            typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
-            raise typer.Exit(1) from None
+            raise cli_failure(str(error)) from None
         typer.echo(f"sockhound API on {base} (pid {pid}, log {run_dir / LOG_NAME}); stop it with "
                    f"`sockhound serve --stop`")
         return
@@ -123,8 +122,7 @@ def api_key_command(
     """Make a new random API key; prints the key once and the SOCKHOUND_API_KEYS entry holding only its hash."""
     wanted = {scope.strip() for scope in scopes.split("+")}
     if not wanted or not wanted <= SCOPES:
-        typer.secho("error: --scopes must be read, write or read+write", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2)
+        raise cli_failure("--scopes must be read, write or read+write", 2)
     key = new_api_key()
     digest = hashlib.sha256(key.encode()).hexdigest()
     typer.echo(f"key (give it to {name}; it is not stored anywhere): {key}")

@@ -25,16 +25,12 @@ from detect.evaluation import evaluate_verdicts
 from detect.explain import UnknownAccountError, account_explanation, pair_explanation
 from detect.export import verdicts_frame, write_verdicts
 from detect.pipeline import run_detection
-from sockhound.graph import DatabaseUnavailableError, connected_driver
+from sockhound.cli_support import cli_driver, cli_failure
 from sockhound.settings import HashKeyError, get_settings
 
 export_app = typer.Typer(help="Export detection results in the contract's formats.", no_args_is_help=True)
 allowlist_app = typer.Typer(help="Known shared infrastructure that must not link accounts.", no_args_is_help=True)
 
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    return typer.Exit(code)
 
 
 def detect_command(
@@ -44,11 +40,8 @@ def detect_command(
     if verbose:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
     settings = get_settings()
-    try:
-        with connected_driver(settings) as driver:
-            result = run_detection(settings, driver, get_detection_settings())
-    except DatabaseUnavailableError as error:
-        raise _fail(str(error)) from None
+    with cli_driver(settings) as driver:
+        result = run_detection(settings, driver, get_detection_settings())
     counts = result.counts
     typer.echo(
         f"{result.run_id}: {counts.get('accounts', 0):,} accounts, {counts.get('networks', 0):,} networks; "
@@ -63,11 +56,8 @@ def export_verdicts_command(
 ) -> None:
     """Write one row per account known to the graph: verdict, risk and network id."""
     settings = get_settings()
-    try:
-        with connected_driver(settings) as driver:
-            frame = verdicts_frame(settings, driver)
-    except DatabaseUnavailableError as error:
-        raise _fail(str(error)) from None
+    with cli_driver(settings) as driver:
+        frame = verdicts_frame(settings, driver)
     write_verdicts(frame, out)
     typer.echo(f"wrote {len(frame):,} verdicts to {out}")
 
@@ -80,17 +70,14 @@ def evaluate_command(
 ) -> None:
     """Compare the current verdicts with a truth file; print the JSON report."""
     if not truth.is_file():
-        raise _fail(f"{truth} is not a file", 2)
+        raise cli_failure(f"{truth} is not a file", 2)
     truth_frame = pd.read_csv(truth, dtype=str, keep_default_na=False)
     if verdicts is not None:
         frame = pd.read_csv(verdicts, dtype={"account_id": str, "verdict": str}, keep_default_na=False)
     else:
         settings = get_settings()
-        try:
-            with connected_driver(settings) as driver:
-                frame = verdicts_frame(settings, driver)
-        except DatabaseUnavailableError as error:
-            raise _fail(str(error)) from None
+        with cli_driver(settings) as driver:
+            frame = verdicts_frame(settings, driver)
     typer.echo(json.dumps(evaluate_verdicts(frame, truth_frame), indent=2))
 
 
@@ -102,15 +89,13 @@ def explain_command(
     """Print (JSON) why an account got its risk, or what two accounts share."""
     settings = get_settings()
     try:
-        with connected_driver(settings) as driver:
+        with cli_driver(settings) as driver:
             if other is None:
                 payload = account_explanation(settings, driver, account_id)
             else:
                 payload = pair_explanation(settings, driver, account_id, other, get_detection_settings())
     except UnknownAccountError as error:
-        raise _fail(f"no account {error.args[0]!r} in the graph", 2) from None
-    except DatabaseUnavailableError as error:
-        raise _fail(str(error)) from None
+        raise cli_failure(f"no account {error.args[0]!r} in the graph", 2) from None
     typer.echo(json.dumps(payload, indent=2, default=str))
 
 
@@ -139,16 +124,16 @@ def allowlist_add_command(
 ) -> None:
     """Allow-list a subnet, payment fingerprint or prompt: it stops linking accounts (hashed, never raw)."""
     if kind not in ALLOW_LIST_KINDS:
-        raise _fail(f"--kind must be one of {', '.join(ALLOW_LIST_KINDS)}", 2)
+        raise cli_failure(f"--kind must be one of {', '.join(ALLOW_LIST_KINDS)}", 2)
     settings = get_settings()
     try:
         expires_at = _parse_expiry(expires)
-        with connected_driver(settings) as driver:
+        with cli_driver(settings) as driver:
             keys = add_entry(settings, driver, kind, value, reason, expires_at, added_by)
     except ValueError as error:
-        raise _fail(str(error), 2) from None
-    except (HashKeyError, DatabaseUnavailableError) as error:
-        raise _fail(str(error)) from None
+        raise cli_failure(str(error), 2) from None
+    except HashKeyError as error:
+        raise cli_failure(str(error)) from None
     for key in keys:
         typer.echo(f"allow-listed {kind} {key}" + (f" until {expires_at.isoformat()}" if expires_at else ""))
 
@@ -159,11 +144,8 @@ def allowlist_list_command(
 ) -> None:
     """List allow-list entries (expired ones are shown as such and no longer apply)."""
     settings = get_settings()
-    try:
-        with connected_driver(settings) as driver:
-            entries = list_entries(settings, driver)
-    except DatabaseUnavailableError as error:
-        raise _fail(str(error)) from None
+    with cli_driver(settings) as driver:
+        entries = list_entries(settings, driver)
     if as_json:
         typer.echo(json.dumps([entry.__dict__ for entry in entries], indent=2, default=str))
         return
@@ -178,10 +160,10 @@ def allowlist_remove_command(kind: KindOption, value: ValueOption) -> None:
     """Remove the allow-list entries of a value (or key)."""
     settings = get_settings()
     try:
-        with connected_driver(settings) as driver:
+        with cli_driver(settings) as driver:
             removed = remove_entry(settings, driver, kind, value)
     except ValueError as error:
-        raise _fail(str(error), 2) from None
-    except (HashKeyError, DatabaseUnavailableError) as error:
-        raise _fail(str(error)) from None
+        raise cli_failure(str(error), 2) from None
+    except HashKeyError as error:
+        raise cli_failure(str(error)) from None
     typer.echo(f"removed {removed} entr{'y' if removed == 1 else 'ies'}")

@@ -11,13 +11,8 @@ import typer
 from detect.config import get_detection_settings
 from reporting.build import build_report
 from reporting.data import DEFAULT_TOP_NETWORKS, ReportData, top_network_records
-from sockhound.graph import DatabaseUnavailableError, connected_driver
+from sockhound.cli_support import cli_driver, cli_failure
 from sockhound.settings import get_settings
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    return typer.Exit(code)
 
 
 def _headline(name: str, figures: dict[str, Any]) -> str:
@@ -51,17 +46,14 @@ def report_command(
 ) -> None:
     """Write the report: network sizes, risk histogram, per-operation recall, evidence mix, baseline beside."""
     if not truth.is_file():
-        raise _fail(f"{truth} is not a file", 2)
+        raise cli_failure(f"{truth} is not a file", 2)
     if batch is not None and not batch.is_dir():
-        raise _fail(f"{batch} is not a batch directory", 2)
+        raise cli_failure(f"{batch} is not a batch directory", 2)
     truth_frame = pd.read_csv(truth, dtype=str, keep_default_na=False)
     settings = get_settings()
-    try:
-        with connected_driver(settings) as driver:
-            data, files, timings = build_report(settings, driver, get_detection_settings(), truth_frame, out,
-                                                batch, top)
-    except DatabaseUnavailableError as error:
-        raise _fail(str(error)) from None
+    with cli_driver(settings) as driver:
+        data, files, timings = build_report(settings, driver, get_detection_settings(), truth_frame, out,
+                                            batch, top)
     typer.echo(_headline("sockhound", data.sockhound))
     typer.echo(_headline("baseline", data.baseline) if data.baseline is not None else f"baseline  {data.baseline_note}")
     for line in top_network_lines(data, limit=5):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from sockhound.cli_support import cli_failure
 from sockhound.graph import DatabaseUnavailableError, connected_driver
 from sockhound.migrations import MigrationChecksumError, apply_migrations
 from sockhound.runtime import local_neo4j
@@ -13,9 +14,6 @@ db_app = typer.Typer(help="Run the local Neo4j + GDS server, or check the one NE
                      no_args_is_help=True)
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    return typer.Exit(1)
 
 
 @db_app.command("start")
@@ -35,7 +33,7 @@ def start_command() -> None:
     try:
         started = local_neo4j.start(settings)
     except local_neo4j.LocalRuntimeError as error:
-        raise _fail(str(error)) from None
+        raise cli_failure(str(error)) from None
     typer.echo(f"Neo4j {started.neo4j_version} + GDS {started.gds_version} {started.detail} "
                f"(pid {started.pid}, home {layout.home})")
     typer.echo(started.uri)
@@ -52,7 +50,7 @@ def stop_command() -> None:
     """Shut the local server down cleanly."""
     settings = get_settings()
     if not settings.uses_local_runtime:
-        raise _fail(f"NEO4J_URI is set ({settings.neo4j_uri}): sockhound does not manage that server")
+        raise cli_failure(f"NEO4J_URI is set ({settings.neo4j_uri}): sockhound does not manage that server")
     typer.echo(local_neo4j.stop(settings))
 
 
@@ -78,7 +76,7 @@ def migrate_command() -> None:
         with connected_driver(settings) as driver:
             outcome = apply_migrations(settings, driver)
     except (DatabaseUnavailableError, MigrationChecksumError) as error:
-        raise _fail(str(error)) from None
+        raise cli_failure(str(error)) from None
     for name in outcome.applied:
         typer.echo(f"applied {name}")
     typer.echo(f"{len(outcome.applied)} applied, {len(outcome.already_applied)} already applied")

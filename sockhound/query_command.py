@@ -33,6 +33,7 @@ from rich.table import Table
 
 from queries import CypherQuery, load_query, query_names
 from queries.header import HeaderError, QueryHeader, body_parameters, parse_header, parse_literal
+from sockhound.cli_support import cli_failure
 from sockhound.graph import DatabaseUnavailableError, WriteRefusedError, connected_driver, run_read_only
 from sockhound.settings import get_settings
 
@@ -226,9 +227,6 @@ def listing() -> str:
     return "\n".join(lines)
 
 
-def _fail(message: str, code: int) -> typer.Exit:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    return typer.Exit(code)
 
 
 def query_command(
@@ -255,14 +253,14 @@ def query_command(
         query = query_from_file(file) if file is not None else resolve_query(str(name))
         parameters = bind_parameters(query, parse_assignments(param or []))
     except (QueryInputError, HeaderError) as error:
-        raise _fail(str(error), 2) from None
+        raise cli_failure(str(error), 2) from None
     settings = get_settings()
     try:
         with connected_driver(settings) as driver:
             columns, records = run_read_only(settings, driver, query, parameters, timeout_s=timeout)
     except (DatabaseUnavailableError, WriteRefusedError) as error:
-        raise _fail(str(error), 1) from None
+        raise cli_failure(str(error), 1) from None
     except Neo4jError as error:
-        raise _fail(f"Neo4j refused {query.name}: {error.message or error}", 1) from None
+        raise cli_failure(f"Neo4j refused {query.name}: {error.message or error}", 1) from None
     render(columns, records, output_format)
 
