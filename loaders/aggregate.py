@@ -35,6 +35,7 @@ Sketch values are stored as non-negative int64 (63-bit), so Cypher ``min`` agree
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -454,17 +455,22 @@ class ExchangeAggregator:
 
     def sync_bucket_rows(self, sync: pd.DataFrame) -> pd.DataFrame:
         """``accountId, bucketKey`` rows from final (merged) signatures; see ``SyncConfig.min_windows``."""
+        accounts, keys = self.sync_bucket_numbers(sync)
+        return pd.DataFrame({"accountId": accounts, "bucketKey": hex_keys(keys)})
+
+    def sync_bucket_numbers(self, sync: pd.DataFrame) -> tuple[npt.NDArray[np.object_], U64]:
+        """(account id, bucket key) pairs as arrays, the keys as uint64 (written as 16 hex digits)."""
         cfg = self.sync_config
         values = sync.to_numpy(dtype=np.int64).astype(np.uint64)
         if len(values) == 0:
-            return pd.DataFrame({"accountId": pd.Series(dtype=object), "bucketKey": pd.Series(dtype=object)})
+            return np.empty(0, dtype=object), np.empty(0, dtype=np.uint64)
         # cardinality estimate from k minima of uniform 63-bit values: n ≈ k / sum(u_i) - 1
         uniform = values.astype(np.float64) / float(2**63)
         estimated = cfg.permutations / np.maximum(uniform.sum(axis=1), 1e-12) - 1.0
         eligible = estimated >= cfg.min_windows - 0.5
         keys = band_keys(values[eligible], cfg.bands, self._sync_band_seed)
         accounts = np.repeat(sync.index.to_numpy(dtype=object)[eligible], cfg.bands)
-        return pd.DataFrame({"accountId": accounts, "bucketKey": hex_keys(keys.ravel())})
+        return accounts, keys.ravel()
 
 
 def _ts_ns(ts: pd.Series) -> I64:
@@ -493,21 +499,31 @@ def _sent_part(
 
 def merge_aggregates(first: ExchangeAggregate, second: ExchangeAggregate) -> ExchangeAggregate:
     """Exact merge: counts add, firstSeen min, lastSeen max, sketches element-wise min."""
-    activity = pd.concat([first.activity, second.activity])
+    return merge_many([first, second])
+
+
+def merge_many(aggregates: Sequence[ExchangeAggregate]) -> ExchangeAggregate:
+    """``merge_aggregates`` of any number of aggregates in one pass (one concat and one group-by a frame)."""
+    if len(aggregates) == 1:
+        return aggregates[0]
+
+    def stacked(name: str) -> pd.DataFrame:
+        frames: list[pd.DataFrame] = [getattr(aggregate, name) for aggregate in aggregates]
+        return pd.concat(frames)
+
+    activity = stacked("activity")
     spec = {column: "sum" for column in activity.columns}
     spec.update(firstSeen="min", lastSeen="max")
     return ExchangeAggregate(
-        seen_from=_combine_edges(pd.concat([first.seen_from, second.seen_from]), ["accountId", "ipKey"]),
-        ips=pd.concat([first.ips, second.ips]).groupby(level=0, sort=True).first(),
-        prompt_sent=_combine_edges(pd.concat([first.prompt_sent, second.prompt_sent]), ["accountId", "promptKey"]),
-        prompts=_canonical_prompts(pd.concat([first.prompts, second.prompts])),
-        upstream_sent=_combine_edges(
-            pd.concat([first.upstream_sent, second.upstream_sent]), ["accountId", "fingerprintKey"]
-        ),
-        activity=activity.groupby(level=0, sort=True).agg(spec)[list(first.activity.columns)],
-        hours=pd.concat([first.hours, second.hours]).groupby(level=[0, 1], sort=True).sum(),
-        models=pd.concat([first.models, second.models]).groupby(level=[0, 1], sort=True).sum(),
-        sync=pd.concat([first.sync, second.sync]).groupby(level=0, sort=True).min(),
+        seen_from=_combine_edges(stacked("seen_from"), ["accountId", "ipKey"]),
+        ips=stacked("ips").groupby(level=0, sort=True).first(),
+        prompt_sent=_combine_edges(stacked("prompt_sent"), ["accountId", "promptKey"]),
+        prompts=_canonical_prompts(stacked("prompts")),
+        upstream_sent=_combine_edges(stacked("upstream_sent"), ["accountId", "fingerprintKey"]),
+        activity=activity.groupby(level=0, sort=True).agg(spec)[list(aggregates[0].activity.columns)],
+        hours=stacked("hours").groupby(level=[0, 1], sort=True).sum(),
+        models=stacked("models").groupby(level=[0, 1], sort=True).sum(),
+        sync=stacked("sync").groupby(level=0, sort=True).min(),
     )
 
 
@@ -521,13 +537,16 @@ def _python_datetimes(values: pd.Series) -> list[dt.datetime]:
     return converted
 
 
-def _records(frame: pd.DataFrame) -> list[Row]:
-    """Records with native Python values; datetime columns as aware ``datetime.datetime`` (UTC)."""
+def _records(frame: pd.DataFrame, *, millis: bool = False) -> list[Row]:
+    """Records with native Python values; datetime columns as aware ``datetime.datetime`` (UTC), or with
+    ``millis`` as epoch milliseconds (what the writers send: the driver packs datetimes slowly)."""
     flat = frame.reset_index()
     out: dict[str, list[Any]] = {}
     for column in flat.columns:
         series = flat[column]
-        if isinstance(series.dtype, pd.DatetimeTZDtype):
+        if isinstance(series.dtype, pd.DatetimeTZDtype) and millis:
+            out[str(column)] = (_ns(series) // 1_000_000).tolist()
+        elif isinstance(series.dtype, pd.DatetimeTZDtype):
             out[str(column)] = _python_datetimes(series)
         else:
             out[str(column)] = series.tolist()
@@ -535,9 +554,9 @@ def _records(frame: pd.DataFrame) -> list[Row]:
     return [dict(zip(names, values, strict=True)) for values in zip(*out.values(), strict=True)]
 
 
-def seen_from_rows(aggregate: ExchangeAggregate) -> list[Row]:
+def seen_from_rows(aggregate: ExchangeAggregate, *, millis: bool = False) -> list[Row]:
     """``{accountId, ipKey, count, firstSeen, lastSeen}``"""
-    return _records(aggregate.seen_from)
+    return _records(aggregate.seen_from, millis=millis)
 
 
 def ip_rows(aggregate: ExchangeAggregate) -> list[Row]:
@@ -570,9 +589,13 @@ def _kind_edges(
     min_accounts: int,
     account_ids: npt.NDArray[np.object_],
     max_per_account: int | None = None,
+    shared: U64 | None = None,
 ) -> pd.DataFrame:
     """Edges of one fingerprint kind from (account code, key) rows that may repeat: combined per pair and
     restricted to keys with at least ``min_accounts`` distinct accounts. Keys stay numbers here.
+
+    ``shared`` (sorted keys that two or more accounts of the whole batch sent) replaces the row-count
+    pre-filter when the aggregate holds only some of the batch's accounts (one account shard).
 
     ``max_per_account`` keeps only each account's most used keys of this kind (ties: smaller key). Without
     it, chance near-duplicate collisions among tens of thousands of ordinary users' one-off prompts make
@@ -580,14 +603,18 @@ def _kind_edges(
     used keys, so the cap keeps them.
     """
     count, first, last = stats
-    if min_accounts > 1 and len(high):
+    frequent: npt.NDArray[np.bool_] | None = None
+    if shared is not None:
+        frequent = membership(high, shared)
+    elif min_accounts > 1 and len(high):
         # a key on fewer rows than min_accounts cannot reach min_accounts accounts: drop it before grouping
         codes, _ = pd.factorize(high)
         frequent = np.bincount(codes)[codes] >= min_accounts
+    if frequent is not None:
         accounts, high, low = accounts[frequent], high[frequent], low[frequent]
         count, first, last = count[frequent], first[frequent], last[frequent]
     if len(high):
-        order = np.lexsort((high, accounts))
+        order = sorting_order(accounts, high)
         accounts, high, low = accounts[order], high[order], low[order]
         count, first, last = count[order], first[order], last[order]
         new_pair = np.ones(len(high), dtype=bool)
@@ -598,7 +625,7 @@ def _kind_edges(
         last = np.maximum.reduceat(last, starts)
         accounts, high, low = accounts[starts], high[starts], low[starts]
         if max_per_account is not None and len(high):
-            ranked = np.lexsort((high, -count, accounts))
+            ranked = sorting_order(accounts, -count, high)
             accounts, high, low = accounts[ranked], high[ranked], low[ranked]
             count, first, last = count[ranked], first[ranked], last[ranked]
             group_start = np.ones(len(high), dtype=bool)
@@ -609,9 +636,9 @@ def _kind_edges(
             count, first, last = count[kept], first[kept], last[kept]
         if min_accounts > 1:
             codes, _ = pd.factorize(high)
-            shared = np.bincount(codes)[codes] >= min_accounts
-            accounts, high, low = accounts[shared], high[shared], low[shared]
-            count, first, last = count[shared], first[shared], last[shared]
+            enough = np.bincount(codes)[codes] >= min_accounts
+            accounts, high, low = accounts[enough], high[enough], low[enough]
+            count, first, last = count[enough], first[enough], last[enough]
     return pd.DataFrame(
         {
             "accountId": account_ids[accounts],
@@ -625,13 +652,16 @@ def _kind_edges(
     )
 
 
-def _derived_sent(
-    aggregate: ExchangeAggregate, min_accounts: int, max_per_account: int | None = None
-) -> list[pd.DataFrame]:
-    """Exact, template and nearband edges (numeric keys) derived from ``prompt_sent`` and ``prompts``."""
+KindInput = tuple[str, I64, U64, U64, tuple[I64, I64, I64]]
+"""(kind, account codes, key high halves, key low halves, (count, first ns, last ns)) per (account, prompt)."""
+
+
+def _kind_inputs(aggregate: ExchangeAggregate) -> tuple[list[KindInput], npt.NDArray[np.object_]]:
+    """Per derived kind (exact, template, nearband) the (account, key) rows of ``prompt_sent``, and the
+    account ids the codes index. A template or band key may repeat for one account (several prompts)."""
     edges = aggregate.prompt_sent
     if len(edges) == 0:
-        return []
+        return [], np.empty(0, dtype=object)
     account_codes, account_ids = pd.factorize(edges.index.get_level_values(0))
     accounts = account_codes.astype(np.int64)
     ids = np.asarray(account_ids, dtype=object)
@@ -647,32 +677,100 @@ def _derived_sent(
     def column(name: str) -> U64:
         return prompts[name].to_numpy(dtype=np.uint64)[position]
 
-    parts = [
-        _kind_edges(KIND_EXACT, accounts, prompt_keys, column("exactLow"), stats, min_accounts, ids, max_per_account),
-        _kind_edges(
-            KIND_TEMPLATE, accounts, column("templateHigh"), column("templateLow"), stats, min_accounts, ids,
-            max_per_account,
-        ),
+    inputs: list[KindInput] = [
+        (KIND_EXACT, accounts, prompt_keys, column("exactLow"), stats),
+        (KIND_TEMPLATE, accounts, column("templateHigh"), column("templateLow"), stats),
     ]
     band_columns = [name for name in prompts.columns if name.startswith("b") and name[1:].isdigit()]
     with_bands = prompts["hasBands"].to_numpy(dtype=bool)[position]
     if band_columns and with_bands.any():
-        width = len(band_columns)
-        bands = prompts[band_columns].to_numpy(dtype=np.uint64)[position[with_bands]].ravel()
-        repeated = tuple(np.repeat(values[with_bands], width) for values in stats)
-        parts.append(
-            _kind_edges(
-                KIND_NEARBAND,
-                np.repeat(accounts[with_bands], width),
-                bands,
-                np.zeros(len(bands), dtype=np.uint64),
-                (repeated[0], repeated[1], repeated[2]),
-                min_accounts,
-                ids,
-                max_per_account,
-            )
-        )
-    return parts
+        inputs.append(_band_input(
+            accounts[with_bands], prompts[band_columns].to_numpy(dtype=np.uint64), position[with_bands],
+            tuple(values[with_bands] for values in stats),
+        ))
+    return inputs, ids
+
+
+def _band_input(accounts: I64, band_table: U64, position: I64, stats: tuple[I64, ...]) -> KindInput:
+    """Nearband rows: one per (account, band key). Prompts with the same frame have the same band keys, so
+    (account, prompt) rows are first combined per (account, frame), then expanded to the frame's bands:
+    an operation's thousands of prompts in one wrapper become one row per band, not thousands."""
+    width = band_table.shape[1]
+    frame_of_prompt = np.zeros(len(band_table), dtype=np.uint64)
+    for band in range(width):
+        frame_of_prompt = mix64(frame_of_prompt ^ band_table[:, band])
+    frames = frame_of_prompt[position]
+    order = sorting_order(accounts, frames)
+    accounts, frames, position = accounts[order], frames[order], position[order]
+    count, first, last = (values[order] for values in stats)
+    new_group = np.ones(len(frames), dtype=bool)
+    new_group[1:] = (accounts[1:] != accounts[:-1]) | (frames[1:] != frames[:-1])
+    starts = np.flatnonzero(new_group)
+    combined = (np.add.reduceat(count, starts), np.minimum.reduceat(first, starts), np.maximum.reduceat(last, starts))
+    bands = band_table[position[starts]].ravel()
+    repeated = tuple(np.repeat(values, width) for values in combined)
+    return (
+        KIND_NEARBAND, np.repeat(accounts[starts], width), bands, np.zeros(len(bands), dtype=np.uint64),
+        (repeated[0], repeated[1], repeated[2]),
+    )
+
+
+def _derived_sent(
+    aggregate: ExchangeAggregate, min_accounts: int, max_per_account: int | None = None,
+    shared: Mapping[str, U64] | None = None,
+) -> list[pd.DataFrame]:
+    """Exact, template and nearband edges (numeric keys) derived from ``prompt_sent`` and ``prompts``."""
+    inputs, ids = _kind_inputs(aggregate)
+    return [
+        _kind_edges(kind, accounts, high, low, stats, min_accounts, ids, max_per_account,
+                    None if shared is None else shared.get(kind, np.empty(0, dtype=np.uint64)))
+        for kind, accounts, high, low, stats in inputs
+    ]
+
+
+def fingerprint_key_accounts(
+    aggregate: ExchangeAggregate,
+) -> tuple[dict[str, tuple[U64, I64]], npt.NDArray[np.object_]]:
+    """Per kind (exact, template, nearband, upstream): each (key, account) pair that occurs, keys as the
+    uint64 that identifies them in aggregation (upstream: the first 16 hex digits of its keyed hash) and
+    accounts as positions in the returned account ids. Pairs may repeat; what counts is which keys two or
+    more accounts of the batch sent."""
+    inputs, ids = _kind_inputs(aggregate)
+    pairs = {kind: (high, accounts) for kind, accounts, high, _low, _stats in inputs}
+    upstream = aggregate.upstream_sent.index
+    if len(upstream):
+        codes, upstream_ids = pd.factorize(upstream.get_level_values(0))
+        pairs[KIND_UPSTREAM] = (upstream_key_numbers(upstream.get_level_values(1)), codes.astype(np.int64) + len(ids))
+        ids = np.concatenate([ids, np.asarray(upstream_ids, dtype=object)])
+    return pairs, ids
+
+
+def upstream_key_numbers(keys: pd.Index | pd.Series) -> U64:
+    """The uint64 that stands for an upstream fingerprint's hex key when counting accounts per key."""
+    return np.array([int(str(key)[:16], 16) for key in keys], dtype=np.uint64)
+
+
+def membership(values: U64, keys: U64) -> npt.NDArray[np.bool_]:
+    """``values[i] in keys`` for each i (a hash table: 8x faster than binary search on millions)."""
+    if len(keys) == 0:
+        return np.zeros(len(values), dtype=bool)
+    return np.asarray(pd.Series(values).isin(keys).to_numpy(dtype=bool))
+
+
+def sorting_order(*columns: npt.NDArray[Any]) -> I64:
+    """The order that sorts rows by ``columns`` (the first most significant), as ``np.lexsort`` of the
+    reversed columns would. Each column becomes sorted dense codes; when the codes fit in 63 bits together
+    they are packed into one int64 and sorted once, which is 2-3x faster than a lexsort on millions."""
+    coded = [pd.factorize(column, sort=True) for column in columns]
+    capacity = 1
+    for _codes, uniques in coded:
+        capacity *= max(1, len(uniques))
+    if capacity >= 2**63:
+        return np.lexsort(tuple(reversed(columns))).astype(np.int64)
+    packed = np.zeros(len(columns[0]), dtype=np.int64)
+    for codes, uniques in coded:
+        packed = packed * max(1, len(uniques)) + codes.astype(np.int64)
+    return np.argsort(packed, kind="stable").astype(np.int64)
 
 
 def _hex_of_kind(kind: str, high: U64, low: U64) -> list[str]:
@@ -697,12 +795,32 @@ def _hex_edges(edges: pd.DataFrame) -> pd.DataFrame:
 
 
 def _shared_upstream(aggregate: ExchangeAggregate, min_accounts: int) -> pd.DataFrame:
-    sent = aggregate.upstream_sent
-    if min_accounts > 1:
-        accounts_per_key = sent.groupby(level=1).size()
-        shared = accounts_per_key.index[accounts_per_key.to_numpy() >= min_accounts]
-        sent = sent[sent.index.get_level_values(1).isin(shared)]
-    return sent.reset_index()
+    return keep_shared_upstream(aggregate.upstream_sent.reset_index(), min_accounts)
+
+
+def keep_shared_upstream(upstream: pd.DataFrame, min_accounts: int) -> pd.DataFrame:
+    """Upstream edges (flat: accountId, fingerprintKey, kind, count, ...) of keys with enough accounts."""
+    if min_accounts > 1 and len(upstream):
+        accounts_per_key = upstream.groupby("fingerprintKey")["accountId"].transform("size")
+        upstream = upstream[accounts_per_key.to_numpy() >= min_accounts]
+    return upstream.reset_index(drop=True)
+
+
+def keep_shared_edges(parts: Sequence[pd.DataFrame], min_accounts: int) -> list[pd.DataFrame]:
+    """Per kind, the numeric-key edges of keys that at least ``min_accounts`` accounts sent. Each part
+    holds distinct (account, key) pairs and no account is in two parts (parts come from account shards)."""
+    kept: list[pd.DataFrame] = []
+    for kind in (KIND_EXACT, KIND_TEMPLATE, KIND_NEARBAND):
+        of_kind = [part for part in parts if len(part) and part["kind"].iloc[0] == kind]
+        if not of_kind:
+            continue
+        edges = pd.concat(of_kind, ignore_index=True)
+        codes, _ = pd.factorize(edges["keyHigh"].to_numpy(dtype=np.uint64))
+        enough = np.bincount(codes)[codes] >= min_accounts
+        account_order, _ = pd.factorize(edges["accountId"], sort=True)
+        order = np.lexsort((edges["keyHigh"].to_numpy(dtype=np.uint64), account_order))
+        kept.append(edges.iloc[order[enough[order]]].reset_index(drop=True))
+    return kept
 
 
 def sent_rows(aggregate: ExchangeAggregate, min_accounts: int = 1, max_per_account: int | None = None) -> list[Row]:
@@ -713,10 +831,16 @@ def sent_rows(aggregate: ExchangeAggregate, min_accounts: int = 1, max_per_accou
     fingerprint one account sent links nothing (yet) and is most of the volume. The filter runs on numeric
     keys before any hex string is made.
     """
-    parts = [_hex_edges(edges) for edges in _derived_sent(aggregate, min_accounts, max_per_account)]
-    parts.append(_shared_upstream(aggregate, min_accounts))
-    frame = pd.concat([p for p in parts if len(p)] or [parts[-1]], ignore_index=True)
-    return _records(frame)
+    return sent_rows_of(_derived_sent(aggregate, min_accounts, max_per_account),
+                        _shared_upstream(aggregate, min_accounts))
+
+
+def sent_rows_of(parts: Sequence[pd.DataFrame], upstream: pd.DataFrame, *, millis: bool = False) -> list[Row]:
+    """``sent_rows`` of numeric-key edge parts (``_derived_sent``) and flat upstream edges."""
+    frames = [_hex_edges(edges) for edges in parts]
+    frames.append(upstream)
+    frame = pd.concat([p for p in frames if len(p)] or [frames[-1]], ignore_index=True)
+    return _records(frame, millis=millis)
 
 
 def fingerprint_rows(
@@ -724,8 +848,14 @@ def fingerprint_rows(
 ) -> list[Row]:
     """``{key, kind, accounts, count}``: distinct accounts and total exchanges per fingerprint (of the edges
     ``sent_rows`` keeps with the same arguments)."""
-    parts: list[pd.DataFrame] = []
-    for edges in _derived_sent(aggregate, min_accounts, max_per_account):
+    return fingerprint_rows_of(_derived_sent(aggregate, min_accounts, max_per_account),
+                               _shared_upstream(aggregate, min_accounts))
+
+
+def fingerprint_rows_of(parts: Sequence[pd.DataFrame], upstream: pd.DataFrame) -> list[Row]:
+    """``fingerprint_rows`` of numeric-key edge parts and flat upstream edges."""
+    frames: list[pd.DataFrame] = []
+    for edges in parts:
         high = edges["keyHigh"].to_numpy(dtype=np.uint64)
         codes, _ = pd.factorize(high)
         if len(codes) == 0:
@@ -743,7 +873,7 @@ def fingerprint_rows(
             per_key["keyHigh"].to_numpy(dtype=np.uint64),
             per_key["keyLow"].to_numpy(dtype=np.uint64),
         )
-        parts.append(
+        frames.append(
             pd.DataFrame(
                 {
                     "key": np.asarray(keys, dtype=object),
@@ -753,14 +883,14 @@ def fingerprint_rows(
                 }
             )
         )
-    upstream = aggregate.upstream_sent.groupby(level=1, sort=True).agg(
+    by_key = upstream.groupby("fingerprintKey", sort=True).agg(
         kind=("kind", "first"), accounts=("count", "size"), count=("count", "sum")
     )
-    upstream = upstream[upstream["accounts"] >= min_accounts]
-    upstream.index.name = "key"
-    upstream["accounts"] = upstream["accounts"].astype(np.int64)
-    parts.append(upstream.reset_index())
-    frame = pd.concat([p for p in parts if len(p)] or [parts[-1]], ignore_index=True)
+    by_key.index.name = "key"
+    by_key["accounts"] = by_key["accounts"].astype(np.int64)
+    by_key["count"] = by_key["count"].astype(np.int64)
+    frames.append(by_key.reset_index())
+    frame = pd.concat([p for p in frames if len(p)] or [frames[-1]], ignore_index=True)
     return _records(frame.sort_values("key", kind="stable").reset_index(drop=True))
 
 
@@ -810,19 +940,19 @@ def rate_features(hours: pd.DataFrame) -> pd.DataFrame:
             "meanPerActiveDay": per_day.mean().astype(np.float64),
         }
     )
-    features["hourOfDay"] = [list(map(int, row)) for row in histogram.reindex(features.index).to_numpy()]
+    features["hourOfDay"] = histogram.reindex(features.index).to_numpy(dtype=np.int64).tolist()
     return features
 
 
-def activity_rows(aggregate: ExchangeAggregate) -> list[Row]:
+def activity_rows(aggregate: ExchangeAggregate, *, millis: bool = False) -> list[Row]:
     """``{accountId, exchanges, inputTokens, outputTokens, tokenReports, firstSeen, lastSeen, capCot,
     capCode, capTool, capMath, capRubric, capRewrite, activeHours, activeDays, maxPerHour,
     meanPerActiveHour, p95PerHour, maxPerDay, meanPerActiveDay, hourOfDay: list[int] (24),
     syncSignature: list[int]}``"""
     features = aggregate.activity.join(rate_features(aggregate.hours), how="left")
     signatures = aggregate.sync.reindex(features.index)
-    features["syncSignature"] = [list(map(int, row)) for row in signatures.to_numpy(dtype=np.int64)]
-    return _records(features)
+    features["syncSignature"] = signatures.to_numpy(dtype=np.int64).tolist()
+    return _records(features, millis=millis)
 
 
 def sync_bucket_rows(aggregator: ExchangeAggregator, aggregate: ExchangeAggregate) -> list[Row]:
@@ -898,3 +1028,17 @@ def _none_for_na(rows: list[Row]) -> list[Row]:
             if value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
                 row[name] = None
     return rows
+
+
+def shared_capped_edges(
+    aggregate: ExchangeAggregate, shared: Mapping[str, U64], max_per_account: int | None
+) -> tuple[list[pd.DataFrame], pd.DataFrame]:
+    """One account shard's fingerprint edges: numeric-key parts of keys that two or more accounts of the
+    batch sent (``shared``), each account's ``max_per_account`` most used per kind; and its upstream edges
+    (flat) of shared keys. ``keep_shared_edges`` then drops keys the cap left to a single account."""
+    parts = _derived_sent(aggregate, 1, max_per_account, shared)
+    upstream = aggregate.upstream_sent.reset_index()
+    if len(upstream):
+        numbers = upstream_key_numbers(upstream["fingerprintKey"])
+        upstream = upstream[membership(numbers, shared.get(KIND_UPSTREAM, np.empty(0, np.uint64)))]
+    return [part for part in parts if len(part)], upstream.reset_index(drop=True)

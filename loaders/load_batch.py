@@ -34,22 +34,31 @@ import numpy.typing as npt
 import pandas as pd
 from neo4j import Driver
 
+from loaders.account_shards import (
+    SPILL_PREFIX,
+    ShardSpill,
+    SharedKeyCounter,
+    SharedKeys,
+    remove_stale_spills,
+    shard_count,
+)
 from loaders.aggregate import (
-    ExchangeAggregate,
     ExchangeAggregator,
     account_rows,
     activity_rows,
-    fingerprint_rows,
+    fingerprint_rows_of,
     ip_rows,
-    merge_aggregates,
+    keep_shared_edges,
+    keep_shared_upstream,
     model_rows,
     payment_rows,
     seen_from_rows,
-    sent_rows,
-    sync_bucket_keys,
+    sent_rows_of,
+    shared_capped_edges,
 )
 from loaders.batch_files import DEFAULT_CHUNK_ROWS, discover_tables, display_name, read_table_chunks
 from loaders.contract import QUARANTINE_COLUMNS, QuarantineRecord, TableValidator
+from loaders.fingerprints import hex_keys
 from loaders.label_decisions import label_decision_key
 from loaders.privacy import KeyedHasher
 from queries import load_query
@@ -61,7 +70,8 @@ LEDGER_SHARD_SIZE = 1_000_000
 COMMON_EVIDENCE_ACCOUNTS = 200
 SHARED_FINGERPRINT_MIN_ACCOUNTS = 2
 FINGERPRINTS_PER_ACCOUNT_AND_KIND = 10
-MERGE_EVERY_CHUNKS = 4
+SHARD_INPUT_BYTES = 256 * 1024 * 1024
+"""Exchange file bytes (as stored: gzip, Parquet, ...) per account shard; bounds one shard's aggregate."""
 ProgressCallback = Callable[[str, int], None]
 
 
@@ -82,6 +92,9 @@ class LoadReport:
     attempts: int
     tables: dict[str, TableReport] = field(default_factory=dict)
     exchanges_already_counted: int = 0
+    shards: int = 0
+    spill_bytes: int = 0
+    fingerprint_keys_counted: int = 0
     edges_written: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     report_dir: str = ""
@@ -162,12 +175,45 @@ def request_hashes(request_ids: pd.Series) -> npt.NDArray[np.int64]:
 
 
 @dataclass(frozen=True)
-class AggregatedExchanges:
-    """A batch's exchanges, aggregated in memory and not yet written."""
+class ScannedExchanges:
+    """What the scan of a batch's exchanges keeps in memory; the aggregates wait in the shard spill."""
 
     aggregator: ExchangeAggregator
-    total: ExchangeAggregate
+    shared: SharedKeys
     request_hashes: npt.NDArray[np.int64]
+
+
+class SyncBucketCollector:
+    """Sync buckets of the batch's accounts, gathered shard by shard, written once at the end.
+
+    A bucket links accounts only when two or more share it, so a bucket is written when two accounts of
+    this batch fall in it or when the graph already has it (an earlier batch's account is in it). Accounts
+    that had buckets get theirs replaced (their merged signature may have changed), even by none.
+    """
+
+    def __init__(self) -> None:
+        self._accounts: list[npt.NDArray[np.object_]] = []
+        self._keys: list[npt.NDArray[np.uint64]] = []
+        self._with_buckets: list[str] = []
+
+    def add(self, aggregator: ExchangeAggregator, signatures: pd.DataFrame) -> None:
+        accounts, keys = aggregator.sync_bucket_numbers(signatures)
+        self._accounts.append(accounts)
+        self._keys.append(keys)
+        self._with_buckets.extend(signatures.attrs.get("withBuckets", []))
+
+    def replacement_rows(self, existing: set[int]) -> list[dict[str, Any]]:
+        """``{accountId, bucketKeys}`` per account whose buckets change; keys of shared buckets only."""
+        accounts = np.concatenate(self._accounts) if self._accounts else np.empty(0, dtype=object)
+        keys = np.concatenate(self._keys) if self._keys else np.empty(0, dtype=np.uint64)
+        codes, _ = pd.factorize(keys)
+        kept = np.bincount(codes)[codes] >= 2 if len(codes) else np.zeros(0, dtype=bool)
+        if existing:
+            kept |= np.isin(keys, np.fromiter(existing, dtype=np.uint64, count=len(existing)))
+        buckets: dict[str, list[str]] = {account: [] for account in self._with_buckets}
+        for account, key in zip(accounts[kept].tolist(), hex_keys(keys[kept]), strict=True):
+            buckets.setdefault(account, []).append(key)
+        return [{"accountId": account, "bucketKeys": sorted(keys)} for account, keys in sorted(buckets.items())]
 
 
 class BatchLoader:
@@ -175,11 +221,12 @@ class BatchLoader:
 
     def __init__(
         self, settings: Settings, driver: Driver, *, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-        progress: ProgressCallback | None = None,
+        progress: ProgressCallback | None = None, shard_input_bytes: int = SHARD_INPUT_BYTES,
     ) -> None:
         self.settings = settings
         self.driver = driver
         self.chunk_rows = chunk_rows
+        self.shard_input_bytes = shard_input_bytes
         self.hasher = KeyedHasher(settings.hash_key())
         self.progress = progress or (lambda _stage, _rows: None)
 
@@ -204,17 +251,26 @@ class BatchLoader:
             return report
         quarantine = QuarantineWriter(report_dir / "quarantine.csv")
         common = {"batchId": batch_id}
-        # Accounts, payment methods and labels are written by a second thread while this one reads and
-        # aggregates exchanges (CPU here, the database's CPU there); it finishes before exchange writes start,
-        # so the two never MERGE the same accounts at once.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sockhound-load-accounts") as background:
-            simple_tables = background.submit(self._load_simple_tables, batch_dir, files, report, quarantine,
-                                              common)
-            exchanges = (self._aggregate_exchanges(batch_dir, files["exchanges"], report, quarantine)
-                         if "exchanges" in files else None)
-            simple_tables.result()
-        if exchanges is not None:
-            self._write_exchanges(exchanges, report, common)
+        remove_stale_spills(report_dir)
+        spill = ShardSpill(
+            report_dir / f"{SPILL_PREFIX}{batch_id[:12]}",
+            shard_count(sum(path.stat().st_size for path in files.get("exchanges", [])), self.shard_input_bytes),
+        )
+        report.shards = spill.shards
+        try:
+            # Accounts, payment methods and labels are written by a second thread while this one reads and
+            # aggregates exchanges (CPU here, the database's CPU there); it finishes before exchange writes
+            # start, so the two never MERGE the same accounts at once.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sockhound-load-accounts") as background:
+                simple_tables = background.submit(self._load_simple_tables, batch_dir, files, report, quarantine,
+                                                  common)
+                exchanges = (self._scan_exchanges(batch_dir, files["exchanges"], report, quarantine, spill)
+                             if "exchanges" in files else None)
+                simple_tables.result()
+            if exchanges is not None:
+                self._write_exchanges(exchanges, spill, report, {**common, "seq": report.ordinal})
+        finally:
+            spill.remove()
         stage = time.perf_counter()
         rarity = {**common, "commonThreshold": COMMON_EVIDENCE_ACCOUNTS}
         run_statements(self.settings, self.driver, load_query("load/mark_evidence_rarity"), rarity)
@@ -268,14 +324,15 @@ class BatchLoader:
         self._load_simple_table(batch_dir, files, "labels", report, quarantine, common, label_rows)
         report.seconds["accounts_payments_labels"] = time.perf_counter() - stage
 
-    def _aggregate_exchanges(
+    def _scan_exchanges(
         self, batch_dir: Path, paths: list[Path], report: LoadReport, quarantine: QuarantineWriter,
-    ) -> AggregatedExchanges:
+        spill: ShardSpill,
+    ) -> ScannedExchanges:
+        """Validate and aggregate each chunk, spill it by account shard, count accounts per fingerprint key."""
         stage = time.perf_counter()
         counted_elsewhere = self._ledger_of_other_batches(report.batch_id)
         aggregator = ExchangeAggregator(self.hasher)
-        total = aggregator.empty()
-        pending: list[ExchangeAggregate] = []
+        counter = SharedKeyCounter()
         counted: list[npt.NDArray[np.int64]] = []
         for good in self._validated_chunks(batch_dir, paths, "exchanges", report, quarantine):
             hashes = request_hashes(good["request_id"])
@@ -284,56 +341,83 @@ class BatchLoader:
             good, hashes = good[fresh], hashes[fresh]
             report.tables["exchanges"].rows_loaded += len(good)
             counted.append(hashes)
-            pending.append(aggregator.aggregate(good))
-            if len(pending) >= MERGE_EVERY_CHUNKS:
-                total = _merge_all([total, *pending])
-                pending = []
-        total = _merge_all([total, *pending])
+            chunk = aggregator.aggregate(good)
+            counter.add_aggregate(chunk)
+            spill.add(chunk)
+        spill.finish_writing()
+        shared = counter.shared()
+        report.spill_bytes = spill.bytes_written
+        report.fingerprint_keys_counted = counter.distinct_keys
         report.seconds["read_validate_aggregate"] = time.perf_counter() - stage
         request_ids = np.concatenate(counted) if counted else np.empty(0, np.int64)
-        return AggregatedExchanges(aggregator, total, request_ids)
+        return ScannedExchanges(aggregator, shared, request_ids)
 
-    def _write_exchanges(self, exchanges: AggregatedExchanges, report: LoadReport, common: dict[str, Any]) -> None:
+    def _write_exchanges(
+        self, exchanges: ScannedExchanges, spill: ShardSpill, report: LoadReport, parameters: dict[str, Any],
+    ) -> None:
         stage = time.perf_counter()
-        self._write_exchange_aggregate(exchanges.aggregator, exchanges.total, report,
-                                       {**common, "seq": report.ordinal})
+        fingerprint_parts: list[pd.DataFrame] = []
+        upstream_parts: list[pd.DataFrame] = [self._empty_upstream(exchanges.aggregator)]
+        buckets = SyncBucketCollector()
+        for shard in range(spill.shards):
+            began = time.perf_counter()
+            merged = spill.merged(shard)
+            report.seconds["merge shards"] = report.seconds.get("merge shards", 0.0) + time.perf_counter() - began
+            if merged is None:
+                continue
+            self.progress(f"write account shards ({spill.shards})", 1)
+            self._write_steps(report, parameters, [
+                ("ip_addresses", ip_rows(merged)),
+                ("seen_from", seen_from_rows(merged, millis=True)),
+                ("used_model", model_rows(merged)),
+                ("account_activity", activity_rows(merged, millis=True)),
+            ])
+            parts, upstream = shared_capped_edges(merged, exchanges.shared, FINGERPRINTS_PER_ACCOUNT_AND_KIND)
+            fingerprint_parts.extend(parts)
+            upstream_parts.append(upstream)
+            buckets.add(exchanges.aggregator, self._sync_signatures(merged.activity.index.tolist()))
+        edges = keep_shared_edges(fingerprint_parts, SHARED_FINGERPRINT_MIN_ACCOUNTS)
+        upstream_edges = keep_shared_upstream(pd.concat(upstream_parts, ignore_index=True),
+                                              SHARED_FINGERPRINT_MIN_ACCOUNTS)
+        self._write_steps(report, parameters, [
+            ("prompt_fingerprints", fingerprint_rows_of(edges, upstream_edges)),
+            ("sent", sent_rows_of(edges, upstream_edges, millis=True)),
+        ])
+        began = time.perf_counter()
+        existing = read_query(self.settings, self.driver, "load/sync_bucket_keys")
+        report.edges_written["sync_buckets"] = write_rows(
+            self.settings, self.driver, "load/replace_sync_buckets",
+            buckets.replacement_rows({int(str(record["key"]), 16) for record in existing}),
+            batch_size=2_000, extra_parameters=parameters,
+        )
+        report.seconds["write sync_buckets"] = time.perf_counter() - began
         report.seconds["write_exchanges"] = time.perf_counter() - stage
         stage = time.perf_counter()
         self._write_ledger(report.batch_id, exchanges.request_hashes)
         report.seconds["ledger"] = time.perf_counter() - stage
 
-    def _write_exchange_aggregate(
-        self, aggregator: ExchangeAggregator, total: ExchangeAggregate, report: LoadReport,
-        parameters: dict[str, Any],
+    def _write_steps(
+        self, report: LoadReport, parameters: dict[str, Any], steps: list[tuple[str, list[dict[str, Any]]]],
     ) -> None:
-        steps: list[tuple[str, list[dict[str, Any]]]] = [
-            ("ip_addresses", ip_rows(total)),
-            ("prompt_fingerprints", fingerprint_rows(total, SHARED_FINGERPRINT_MIN_ACCOUNTS,
-                                                     FINGERPRINTS_PER_ACCOUNT_AND_KIND)),
-            ("seen_from", seen_from_rows(total)),
-            ("sent", sent_rows(total, SHARED_FINGERPRINT_MIN_ACCOUNTS, FINGERPRINTS_PER_ACCOUNT_AND_KIND)),
-            ("used_model", model_rows(total)),
-            ("account_activity", activity_rows(total)),
-        ]
         for name, rows in steps:
-            self.progress(f"write {name}", 0)
             began = time.perf_counter()
-            report.edges_written[name] = write_rows(
-                self.settings, self.driver, f"load/{name}", epoch_millis_rows(rows), extra_parameters=parameters
-            )
-            report.seconds[f"write {name}"] = time.perf_counter() - began
-        merged = read_query(self.settings, self.driver, "load/sync_signatures_of_batch",
-                            {"batchId": report.batch_id})
-        signatures = {str(record["accountId"]): list(record["syncSignature"]) for record in merged}
-        bucket_rows = sync_bucket_keys(aggregator, signatures) if signatures else []
-        keys_by_account: dict[str, list[str]] = {account: [] for account in signatures}
-        for row in bucket_rows:
-            keys_by_account[str(row["accountId"])].append(str(row["bucketKey"]))
-        report.edges_written["sync_buckets"] = write_rows(
-            self.settings, self.driver, "load/replace_sync_buckets",
-            [{"accountId": account, "bucketKeys": keys} for account, keys in keys_by_account.items()],
-            batch_size=2_000, extra_parameters=parameters,
-        )
+            written = write_rows(self.settings, self.driver, f"load/{name}", rows, extra_parameters=parameters)
+            report.edges_written[name] = report.edges_written.get(name, 0) + written
+            key = f"write {name}"
+            report.seconds[key] = report.seconds.get(key, 0.0) + time.perf_counter() - began
+
+    @staticmethod
+    def _empty_upstream(aggregator: ExchangeAggregator) -> pd.DataFrame:
+        return aggregator.empty().upstream_sent.reset_index()
+
+    def _sync_signatures(self, account_ids: list[str]) -> pd.DataFrame:
+        """Merged (all batches) sync signatures of these accounts, and whether each has sync buckets now."""
+        records = read_query(self.settings, self.driver, "load/sync_signatures_of_accounts",
+                             {"accountIds": account_ids})
+        frame = pd.DataFrame([record["syncSignature"] for record in records],
+                             index=pd.Index([str(record["accountId"]) for record in records], name="accountId"))
+        frame.attrs["withBuckets"] = [str(record["accountId"]) for record in records if record["hasBuckets"]]
+        return frame
 
     def _ledger_of_other_batches(self, batch_id: str) -> npt.NDArray[np.int64]:
         shards = read_query(self.settings, self.driver, "load/read_request_ledger", {"batchId": batch_id})
@@ -358,13 +442,6 @@ def epoch_millis_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if isinstance(value, datetime):
                 row[name] = round(value.timestamp() * 1000)
     return rows
-
-
-def _merge_all(aggregates: list[ExchangeAggregate]) -> ExchangeAggregate:
-    merged = aggregates[0]
-    for aggregate in aggregates[1:]:
-        merged = merge_aggregates(merged, aggregate)
-    return merged
 
 
 def label_rows(labels: pd.DataFrame) -> list[dict[str, Any]]:

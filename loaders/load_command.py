@@ -11,7 +11,7 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 
 from loaders.batch_files import DEFAULT_CHUNK_ROWS
 from loaders.errors import BatchFileError
-from loaders.load_batch import BatchLoader, write_report
+from loaders.load_batch import SHARD_INPUT_BYTES, BatchLoader, write_report
 from sockhound.graph import DatabaseUnavailableError, connected_driver
 from sockhound.settings import HashKeyError, get_settings
 
@@ -26,6 +26,10 @@ def load_command(
         Path | None, typer.Option(help="Where report.json, report.txt and quarantine.csv go.")
     ] = None,
     chunk_rows: Annotated[int, typer.Option(help="Rows read per chunk.", min=1_000)] = DEFAULT_CHUNK_ROWS,
+    shard_mb: Annotated[int, typer.Option(
+        help="MiB of exchange files (as stored) per account shard: smaller shards, less memory, more passes.",
+        min=1,
+    )] = SHARD_INPUT_BYTES // 2**20,
 ) -> None:
     """Load a batch into Neo4j: validate (bad rows quarantined), hash, fingerprint, aggregate, write."""
     if not batch_dir.is_dir():
@@ -46,7 +50,8 @@ def load_command(
                     tasks[stage] = progress.add_task(stage, total=None)
                 progress.advance(tasks[stage], rows)
 
-            loader = BatchLoader(settings, driver, chunk_rows=chunk_rows, progress=advance)
+            loader = BatchLoader(settings, driver, chunk_rows=chunk_rows, progress=advance,
+                                 shard_input_bytes=shard_mb * 2**20)
             report = loader.load(batch_dir, reports)
     except (BatchFileError, HashKeyError, DatabaseUnavailableError) as error:
         typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)

@@ -82,6 +82,24 @@ def test_no_raw_personal_value_is_stored_anywhere(neo4j_settings: Settings, empt
     assert "gmail.com" in stored  # the normalised domain is a coarse fact we keep
 
 
+def test_account_shards_give_the_graph_of_one_shard(neo4j_settings: Settings, empty_graph: Driver,
+                                                     tmp_path: Path) -> None:
+    """A batch spilled to several account shards lands exactly as when it is aggregated as one piece."""
+    batch = write_small_batch(tmp_path / "batch", exchange_ids=range(0, 3_000), account_count=60)
+    exchange_bytes = sum(path.stat().st_size for path in (batch.directory).glob("exchanges*"))
+    whole = BatchLoader(neo4j_settings, empty_graph, chunk_rows=1_000).load(batch.directory, tmp_path / "r1")
+    assert whole.shards == 1
+    one_shard = graph_snapshot(neo4j_settings, empty_graph)
+    run_test_query(neo4j_settings, empty_graph, "delete_everything")
+    sharded = BatchLoader(neo4j_settings, empty_graph, chunk_rows=1_000,
+                          shard_input_bytes=exchange_bytes // 5).load(batch.directory, tmp_path / "r2")
+    assert sharded.shards >= 5
+    assert graph_snapshot(neo4j_settings, empty_graph) == one_shard
+    shared = run_test_query(neo4j_settings, empty_graph, "shared_fingerprints")
+    assert {row["kind"] for row in shared} >= {"exact", "template"}
+    assert not list((tmp_path / "r2").glob("spill-*")), "the spill is removed after the load"
+
+
 def test_loading_the_same_batch_twice_changes_nothing(neo4j_settings: Settings, empty_graph: Driver,
                                                       tmp_path: Path) -> None:
     batch = write_small_batch(tmp_path / "batch")
