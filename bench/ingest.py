@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from loaders.batch_files import read_batch_table
 from loaders.contract import TableValidator
@@ -31,6 +32,8 @@ from sockhound.runtime import local_neo4j
 from sockhound.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+STAGES = ("accounts_payments_labels", "read_validate_aggregate", "prepare shards", "write_exchanges", "rarity", "total")
+"""Report stages printed (the scan and the account writes overlap; the next shard is prepared during writes)."""
 
 
 def free_port() -> int:
@@ -49,7 +52,7 @@ def ensure_batch(preset: str, batch: Path | None) -> Path:
     return target
 
 
-def run_real_loader(settings: Settings, batch: Path, report_dir: Path) -> tuple[float, int, int]:
+def run_real_loader(settings: Settings, batch: Path, report_dir: Path) -> tuple[float, dict[str, Any], int]:
     environment = dict(
         os.environ, NEO4J_URI=settings.bolt_uri, NEO4J_PASSWORD=settings.neo4j_password.get_secret_value(),
         SOCKHOUND_ALLOW_DEV_HASH_KEY="true",
@@ -59,8 +62,8 @@ def run_real_loader(settings: Settings, batch: Path, report_dir: Path) -> tuple[
                    check=True, cwd=REPO_ROOT, env=environment, stdout=subprocess.DEVNULL)
     wall = time.perf_counter() - began
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    report = json.loads((report_dir / "report.json").read_text())
-    return wall, int(report["tables"]["exchanges"]["rows_read"]), peak_kib
+    report: dict[str, Any] = json.loads((report_dir / "report.json").read_text())
+    return wall, report, peak_kib
 
 
 def run_naive_loader(settings: Settings, batch: Path, rows: int) -> tuple[float, int]:
@@ -115,10 +118,11 @@ def main() -> None:
         naive_seconds, naive_rows = run_naive_loader(settings, batch, arguments.naive_rows)
         with connected_driver(settings) as driver:
             run_statements(settings, driver, load_query("maintenance/delete_all_in_batches"), {"batchSize": 10_000})
-        wall, exchanges, peak_kib = run_real_loader(settings, batch, REPO_ROOT / "var" / "bench" / "ingest-report")
+        wall, report, peak_kib = run_real_loader(settings, batch, REPO_ROOT / "var" / "bench" / "ingest-report")
     finally:
         if not external:
             local_neo4j.stop(settings)
+    exchanges = int(report["tables"]["exchanges"]["rows_read"])
     real_rate = exchanges / wall
     naive_rate = naive_rows / naive_seconds
     print(f"batch: {batch}")
@@ -127,6 +131,9 @@ def main() -> None:
     print(f"naive loader:   {naive_rows:,} exchanges in {naive_seconds:.1f}s = {naive_rate:,.0f} exchanges/s "
           "(one MERGE transaction per row)")
     print(f"ratio: {real_rate / naive_rate:,.1f}x   targets: >= 30,000 exchanges/s and >= 20x naive")
+    seconds = report["seconds"]
+    stages = ", ".join(f"{name} {seconds[name]:.1f}s" for name in STAGES if name in seconds)
+    print(f"stages ({report['shards']} account shards, spill {report['spill_bytes'] / 2**20:,.0f} MiB): {stages}")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ Guarantees (stated in the README, tested in tests/integration/test_load.py):
   `:RequestLedger` shards, and a later batch skips those already counted by another batch.
 * **Nothing raw.** IPs, emails, payment fingerprints and prompts become keyed hashes before they leave
   this process; card-number-looking payment values are quarantined masked and never hashed.
+* **Bounded memory.** Exchange aggregates wait on disk by account shard (``loaders.account_shards``) and are
+  merged and written one shard at a time; each edge is still written once per batch, so the guard holds.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ from loaders.contract import QUARANTINE_COLUMNS, QuarantineRecord, TableValidato
 from loaders.fingerprints import hex_keys
 from loaders.label_decisions import label_decision_key
 from loaders.privacy import KeyedHasher
+from loaders.read_ahead import ReadAhead
 from queries import load_query
 from sockhound.graph import read_query, run_statements, write_query, write_rows
 from sockhound.migrations import apply_migrations
@@ -124,6 +127,9 @@ class LoadReport:
             )
         if self.exchanges_already_counted:
             lines.append(f"  exchanges already counted by an earlier batch: {self.exchanges_already_counted:,}")
+        if self.shards:
+            lines.append(f"  account shards: {self.shards} (spill {self.spill_bytes / 2**20:,.0f} MiB), "
+                         f"distinct prompt fingerprint keys counted: {self.fingerprint_keys_counted:,}")
         if self.edges_written:
             written = ", ".join(f"{name} {count:,}" for name, count in self.edges_written.items())
             lines.append(f"  written: {written}")
@@ -181,6 +187,16 @@ class ScannedExchanges:
     aggregator: ExchangeAggregator
     shared: SharedKeys
     request_hashes: npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class PreparedShard:
+    """One account shard, merged, as the rows it writes and the fingerprint edges it hands on."""
+
+    steps: list[tuple[str, list[dict[str, Any]]]]
+    fingerprint_parts: list[pd.DataFrame]
+    upstream: pd.DataFrame
+    account_ids: list[str]
 
 
 class SyncBucketCollector:
@@ -334,16 +350,10 @@ class BatchLoader:
         aggregator = ExchangeAggregator(self.hasher)
         counter = SharedKeyCounter()
         counted: list[npt.NDArray[np.int64]] = []
-        for good in self._validated_chunks(batch_dir, paths, "exchanges", report, quarantine):
-            hashes = request_hashes(good["request_id"])
-            fresh = ~np.isin(hashes, counted_elsewhere) if counted_elsewhere.size else np.ones(len(good), bool)
-            report.exchanges_already_counted += int((~fresh).sum())
-            good, hashes = good[fresh], hashes[fresh]
-            report.tables["exchanges"].rows_loaded += len(good)
-            counted.append(hashes)
-            chunk = aggregator.aggregate(good)
-            counter.add_aggregate(chunk)
-            spill.add(chunk)
+        # The next chunk is read and validated on a second thread while this one aggregates.
+        with ReadAhead(self._validated_chunks(batch_dir, paths, "exchanges", report, quarantine)) as chunks:
+            for good in chunks:
+                self._scan_chunk(good, counted_elsewhere, report, aggregator, counter, spill, counted)
         spill.finish_writing()
         shared = counter.shared()
         report.spill_bytes = spill.bytes_written
@@ -352,6 +362,22 @@ class BatchLoader:
         request_ids = np.concatenate(counted) if counted else np.empty(0, np.int64)
         return ScannedExchanges(aggregator, shared, request_ids)
 
+    @staticmethod
+    def _scan_chunk(
+        good: pd.DataFrame, counted_elsewhere: npt.NDArray[np.int64], report: LoadReport,
+        aggregator: ExchangeAggregator, counter: SharedKeyCounter, spill: ShardSpill,
+        counted: list[npt.NDArray[np.int64]],
+    ) -> None:
+        hashes = request_hashes(good["request_id"])
+        fresh = ~np.isin(hashes, counted_elsewhere) if counted_elsewhere.size else np.ones(len(good), bool)
+        report.exchanges_already_counted += int((~fresh).sum())
+        good, hashes = good[fresh], hashes[fresh]
+        report.tables["exchanges"].rows_loaded += len(good)
+        counted.append(hashes)
+        chunk = aggregator.aggregate(good)
+        counter.add_aggregate(chunk)
+        spill.add(chunk)
+
     def _write_exchanges(
         self, exchanges: ScannedExchanges, spill: ShardSpill, report: LoadReport, parameters: dict[str, Any],
     ) -> None:
@@ -359,23 +385,17 @@ class BatchLoader:
         fingerprint_parts: list[pd.DataFrame] = []
         upstream_parts: list[pd.DataFrame] = [self._empty_upstream(exchanges.aggregator)]
         buckets = SyncBucketCollector()
-        for shard in range(spill.shards):
-            began = time.perf_counter()
-            merged = spill.merged(shard)
-            report.seconds["merge shards"] = report.seconds.get("merge shards", 0.0) + time.perf_counter() - began
-            if merged is None:
-                continue
-            self.progress(f"write account shards ({spill.shards})", 1)
-            self._write_steps(report, parameters, [
-                ("ip_addresses", ip_rows(merged)),
-                ("seen_from", seen_from_rows(merged, millis=True)),
-                ("used_model", model_rows(merged)),
-                ("account_activity", activity_rows(merged, millis=True)),
-            ])
-            parts, upstream = shared_capped_edges(merged, exchanges.shared, FINGERPRINTS_PER_ACCOUNT_AND_KIND)
-            fingerprint_parts.extend(parts)
-            upstream_parts.append(upstream)
-            buckets.add(exchanges.aggregator, self._sync_signatures(merged.activity.index.tolist()))
+        # The next shard is merged and its rows built on a second thread while this one's rows are written.
+        prepared = (self._prepare_shard(spill, shard, exchanges.shared, report) for shard in range(spill.shards))
+        with ReadAhead(prepared) as shards:
+            for shard in shards:
+                if shard is None:
+                    continue
+                self.progress(f"write account shards ({spill.shards})", 1)
+                self._write_steps(report, parameters, shard.steps)
+                fingerprint_parts.extend(shard.fingerprint_parts)
+                upstream_parts.append(shard.upstream)
+                buckets.add(exchanges.aggregator, self._sync_signatures(shard.account_ids))
         edges = keep_shared_edges(fingerprint_parts, SHARED_FINGERPRINT_MIN_ACCOUNTS)
         upstream_edges = keep_shared_upstream(pd.concat(upstream_parts, ignore_index=True),
                                               SHARED_FINGERPRINT_MIN_ACCOUNTS)
@@ -395,6 +415,25 @@ class BatchLoader:
         stage = time.perf_counter()
         self._write_ledger(report.batch_id, exchanges.request_hashes)
         report.seconds["ledger"] = time.perf_counter() - stage
+
+    @staticmethod
+    def _prepare_shard(spill: ShardSpill, shard: int, shared: SharedKeys, report: LoadReport) -> PreparedShard | None:
+        began = time.perf_counter()
+        merged = spill.merged(shard)
+        if merged is None:
+            return None
+        parts, upstream = shared_capped_edges(merged, shared, FINGERPRINTS_PER_ACCOUNT_AND_KIND)
+        prepared = PreparedShard(
+            steps=[
+                ("ip_addresses", ip_rows(merged)),
+                ("seen_from", seen_from_rows(merged, millis=True)),
+                ("used_model", model_rows(merged)),
+                ("account_activity", activity_rows(merged, millis=True)),
+            ],
+            fingerprint_parts=parts, upstream=upstream, account_ids=merged.activity.index.tolist(),
+        )
+        report.seconds["prepare shards"] = report.seconds.get("prepare shards", 0.0) + time.perf_counter() - began
+        return prepared
 
     def _write_steps(
         self, report: LoadReport, parameters: dict[str, Any], steps: list[tuple[str, list[dict[str, Any]]]],

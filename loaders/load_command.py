@@ -26,10 +26,10 @@ def load_command(
         Path | None, typer.Option(help="Where report.json, report.txt and quarantine.csv go.")
     ] = None,
     chunk_rows: Annotated[int, typer.Option(help="Rows read per chunk.", min=1_000)] = DEFAULT_CHUNK_ROWS,
-    shard_mb: Annotated[int, typer.Option(
+    shard_mb: Annotated[float, typer.Option(
         help="MiB of exchange files (as stored) per account shard: smaller shards, less memory, more passes.",
-        min=1,
-    )] = SHARD_INPUT_BYTES // 2**20,
+        min=0.01,
+    )] = SHARD_INPUT_BYTES / 2**20,
 ) -> None:
     """Load a batch into Neo4j: validate (bad rows quarantined), hash, fingerprint, aggregate, write."""
     if not batch_dir.is_dir():
@@ -51,7 +51,7 @@ def load_command(
                 progress.advance(tasks[stage], rows)
 
             loader = BatchLoader(settings, driver, chunk_rows=chunk_rows, progress=advance,
-                                 shard_input_bytes=shard_mb * 2**20)
+                                 shard_input_bytes=round(shard_mb * 2**20))
             report = loader.load(batch_dir, reports)
     except (BatchFileError, HashKeyError, DatabaseUnavailableError) as error:
         typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -75,7 +76,9 @@ def test_sigkill_midway_then_resume_gives_the_uninterrupted_graph(
     reference = uninterrupted_snapshot(neo4j_settings, empty_graph, larger_batch, tmp_path / "reference")
     run_test_query(neo4j_settings, empty_graph, "delete_everything")
 
-    command = [sys.executable, "-m", "sockhound", "load", str(larger_batch), "--report-dir", str(tmp_path / "r")]
+    # The interrupted and resumed loads spill to several account shards; the reference is one shard.
+    command = [sys.executable, "-m", "sockhound", "load", str(larger_batch), "--report-dir", str(tmp_path / "r"),
+               "--shard-mb", "0.2"]
     loading = subprocess.Popen(command, cwd=REPO_ROOT, env=cli_environment(neo4j_settings),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -91,6 +94,8 @@ def test_sigkill_midway_then_resume_gives_the_uninterrupted_graph(
     resumed = subprocess.run(command, cwd=REPO_ROOT, env=cli_environment(neo4j_settings),
                              capture_output=True, text=True, timeout=600, check=False)
     assert resumed.returncode == 0, resumed.stderr
+    assert json.loads((tmp_path / "r" / "report.json").read_text())["shards"] >= 4
+    assert not list((tmp_path / "r").glob("spill-*")), "the resumed load removes the killed load's spill"
     assert graph_snapshot(neo4j_settings, empty_graph) == reference
 
 
