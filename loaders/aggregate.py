@@ -963,13 +963,6 @@ def sync_bucket_rows(aggregator: ExchangeAggregator, aggregate: ExchangeAggregat
     return _records(aggregator.sync_bucket_rows(aggregate.sync).set_index("accountId"))
 
 
-def sync_bucket_keys(aggregator: ExchangeAggregator, signatures: dict[str, list[int]]) -> list[Row]:
-    """Same as ``sync_bucket_rows`` for signatures read back from the graph (after merging with ``min``)."""
-    frame = pd.DataFrame.from_dict(signatures, orient="index")
-    frame.index.name = "accountId"
-    return _records(aggregator.sync_bucket_rows(frame).set_index("accountId"))
-
-
 # --------------------------------------------------------------------------------------------------------
 # Accounts and payment methods
 
