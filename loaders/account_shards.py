@@ -10,27 +10,35 @@ batch's aggregate in memory grows with the batch (16M exchanges make tens of mil
    fingerprint key, whether two or more accounts sent it (``SharedKeyCounter``).
 2. **Per shard.** A shard's pieces are merged into one exact aggregate: every exchange of an account is in
    its shard, so per-account features and per-pair aggregates are exactly those of the whole batch. The
-   shard is written (IPs, SEEN_FROM, USED_MODEL, activity), and its capped fingerprint edges kept.
-3. **Batch-wide.** Fingerprint edges of keys still shared after the cap, and sync buckets, are written.
+   shard is written (IPs, SEEN_FROM, USED_MODEL, activity), and its capped fingerprint edges are spilled
+   again, this time by key shard (``FingerprintEdgeSpill``).
+3. **Per key shard.** Every capped edge of a key is in its key shard, so keys still shared after the cap
+   are found there, and their nodes and SENT edges written, one key shard at a time. Sync buckets last.
 
-Memory: one chunk, one shard's aggregate, and the per-key counter (17 bytes per distinct fingerprint key
-still in the counter) — not the batch. Each edge is still written once per batch, so the `$seq` guards make
-a replayed load exact, as before.
+Memory: one chunk, one account shard's aggregate or one key shard's edges, and the per-key counter
+(17 bytes per distinct fingerprint key still in the counter) — not the batch. Each edge is still written
+once per batch, so the `$seq` guards make a replayed load exact, as before.
 """
 
 from __future__ import annotations
 
 import pickle
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import BinaryIO, Final
+from typing import Any, BinaryIO, Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from loaders.aggregate import ExchangeAggregate, fingerprint_key_accounts, merge_many, sorting_order
+from loaders.aggregate import (
+    ExchangeAggregate,
+    fingerprint_key_accounts,
+    merge_many,
+    sorting_order,
+    upstream_key_numbers,
+)
 from loaders.fingerprints import FINGERPRINT_KINDS
 
 U64 = npt.NDArray[np.uint64]
@@ -117,8 +125,8 @@ def _fold(keys: U64, owners: U64, multi: npt.NDArray[np.bool_]) -> tuple[U64, U6
     return keys[starts], lowest, marked | (highest != lowest)
 
 
-class ShardSpill:
-    """Chunk aggregates split by account shard into one append-only pickle stream per shard."""
+class PickleShards:
+    """One append-only pickle stream per shard, in one directory (removed with ``remove``)."""
 
     def __init__(self, directory: Path, shards: int) -> None:
         self.directory = directory
@@ -130,17 +138,16 @@ class ShardSpill:
     def _path(self, shard: int) -> Path:
         return self.directory / f"shard-{shard:04d}.pickle"
 
-    def add(self, aggregate: ExchangeAggregate) -> None:
-        for shard, piece in split_by_shard(aggregate, self.shards).items():
-            data = pickle.dumps(piece, protocol=pickle.HIGHEST_PROTOCOL)
-            self._files[shard].write(data)
-            self.bytes_written += len(data)
+    def append(self, shard: int, value: object) -> None:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        self._files[shard].write(data)
+        self.bytes_written += len(data)
 
     def finish_writing(self) -> None:
         for handle in self._files:
             handle.close()
 
-    def pieces(self, shard: int) -> Iterator[ExchangeAggregate]:
+    def pieces(self, shard: int) -> Iterator[Any]:
         with open(self._path(shard), "rb") as handle:
             while True:
                 try:
@@ -148,15 +155,73 @@ class ShardSpill:
                 except EOFError:
                     return
 
+    def remove(self) -> None:
+        for handle in self._files:
+            handle.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class ShardSpill(PickleShards):
+    """Chunk aggregates split by account shard."""
+
+    def add(self, aggregate: ExchangeAggregate) -> None:
+        for shard, piece in split_by_shard(aggregate, self.shards).items():
+            self.append(shard, piece)
+
     def merged(self, shard: int) -> ExchangeAggregate | None:
         """The shard's exact aggregate (None when no account of the batch falls in it)."""
         pieces = list(self.pieces(shard))
         return merge_many(pieces) if pieces else None
 
-    def remove(self) -> None:
-        for handle in self._files:
-            handle.close()
-        shutil.rmtree(self.directory, ignore_errors=True)
+
+class FingerprintEdgeSpill(PickleShards):
+    """Capped fingerprint edges of all account shards, regrouped by key shard (a key's number modulo the
+    shard count: the keys are keyed hashes, so evenly spread).
+
+    Whether a key is still shared after the per-account cap, and its node row, need every edge of that key:
+    a key shard holds all of them, so each key shard is decided and written alone, and each (account, key)
+    edge is still written once per batch.
+    """
+
+    def __init__(self, directory: Path, shards: int, empty_upstream: pd.DataFrame) -> None:
+        super().__init__(directory, shards)
+        self._empty_upstream = empty_upstream
+
+    def add(self, parts: Sequence[pd.DataFrame], upstream: pd.DataFrame) -> None:
+        """One account shard's numeric-key edge parts (one kind each) and flat upstream edges."""
+        pieces: dict[int, tuple[list[pd.DataFrame], list[pd.DataFrame]]] = {}
+        for part in parts:
+            for shard, rows in _rows_by_key_shard(part["keyHigh"].to_numpy(dtype=np.uint64), self.shards):
+                pieces.setdefault(shard, ([], []))[0].append(part.iloc[rows].reset_index(drop=True))
+        if len(upstream):
+            numbers = upstream_key_numbers(upstream["fingerprintKey"])
+            for shard, rows in _rows_by_key_shard(numbers, self.shards):
+                pieces.setdefault(shard, ([], []))[1].append(upstream.iloc[rows].reset_index(drop=True))
+        for shard, piece in pieces.items():
+            self.append(shard, piece)
+
+    def edges(self, shard: int) -> tuple[list[pd.DataFrame], pd.DataFrame]:
+        """Every capped edge of the shard's keys: one frame per kind, and the upstream edges."""
+        by_kind: dict[str, list[pd.DataFrame]] = {}
+        upstream: list[pd.DataFrame] = [self._empty_upstream]
+        for parts, upstream_parts in self.pieces(shard):
+            for part in parts:
+                by_kind.setdefault(str(part["kind"].iloc[0]), []).append(part)
+            upstream.extend(upstream_parts)
+        return ([pd.concat(frames, ignore_index=True) for frames in by_kind.values()],
+                pd.concat(upstream, ignore_index=True))
+
+
+def _rows_by_key_shard(keys: U64, shards: int) -> Iterator[tuple[int, npt.NDArray[np.int64]]]:
+    """(key shard, row positions) for each key shard that some of ``keys`` fall in."""
+    if len(keys) == 0:
+        return
+    shard_of_row = (keys % np.uint64(shards)).astype(np.int64)
+    order = np.argsort(shard_of_row, kind="stable")
+    bounds = np.searchsorted(shard_of_row[order], np.arange(shards + 1))
+    for shard in range(shards):
+        if bounds[shard] < bounds[shard + 1]:
+            yield shard, order[bounds[shard]:bounds[shard + 1]]
 
 
 def remove_stale_spills(report_dir: Path) -> None:

@@ -15,7 +15,8 @@ Guarantees (stated in the README, tested in tests/integration/test_load.py):
 * **Nothing raw.** IPs, emails, payment fingerprints and prompts become keyed hashes before they leave
   this process; card-number-looking payment values are quarantined masked and never hashed.
 * **Bounded memory.** Exchange aggregates wait on disk by account shard (``loaders.account_shards``) and are
-  merged and written one shard at a time; each edge is still written once per batch, so the guard holds.
+  merged and written one shard at a time; their capped fingerprint edges are regrouped on disk by key shard
+  and written one key shard at a time. Each edge is still written once per batch, so the guard holds.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from neo4j import Driver
 
 from loaders.account_shards import (
     SPILL_PREFIX,
+    FingerprintEdgeSpill,
     ShardSpill,
     SharedKeyCounter,
     SharedKeys,
@@ -382,8 +384,8 @@ class BatchLoader:
         self, exchanges: ScannedExchanges, spill: ShardSpill, report: LoadReport, parameters: dict[str, Any],
     ) -> None:
         stage = time.perf_counter()
-        fingerprint_parts: list[pd.DataFrame] = []
-        upstream_parts: list[pd.DataFrame] = [self._empty_upstream(exchanges.aggregator)]
+        edge_spill = FingerprintEdgeSpill(spill.directory / "fingerprint-edges", spill.shards,
+                                          self._empty_upstream(exchanges.aggregator))
         buckets = SyncBucketCollector()
         # The next shard is merged and its rows built on a second thread while this one's rows are written.
         prepared = (self._prepare_shard(spill, shard, exchanges.shared, report) for shard in range(spill.shards))
@@ -393,16 +395,15 @@ class BatchLoader:
                     continue
                 self.progress(f"write account shards ({spill.shards})", 1)
                 self._write_steps(report, parameters, shard.steps)
-                fingerprint_parts.extend(shard.fingerprint_parts)
-                upstream_parts.append(shard.upstream)
+                edge_spill.add(shard.fingerprint_parts, shard.upstream)
                 buckets.add(exchanges.aggregator, self._sync_signatures(shard.account_ids))
-        edges = keep_shared_edges(fingerprint_parts, SHARED_FINGERPRINT_MIN_ACCOUNTS)
-        upstream_edges = keep_shared_upstream(pd.concat(upstream_parts, ignore_index=True),
-                                              SHARED_FINGERPRINT_MIN_ACCOUNTS)
-        self._write_steps(report, parameters, [
-            ("prompt_fingerprints", fingerprint_rows_of(edges, upstream_edges)),
-            ("sent", sent_rows_of(edges, upstream_edges, millis=True)),
-        ])
+        edge_spill.finish_writing()
+        report.spill_bytes += edge_spill.bytes_written
+        key_shards = (self._prepare_key_shard(edge_spill, shard, report) for shard in range(edge_spill.shards))
+        with ReadAhead(key_shards) as steps_of_key_shards:
+            for steps in steps_of_key_shards:
+                self.progress(f"write fingerprint key shards ({edge_spill.shards})", 1)
+                self._write_steps(report, parameters, steps)
         began = time.perf_counter()
         existing = read_query(self.settings, self.driver, "load/sync_bucket_keys")
         report.edges_written["sync_buckets"] = write_rows(
@@ -415,6 +416,23 @@ class BatchLoader:
         stage = time.perf_counter()
         self._write_ledger(report.batch_id, exchanges.request_hashes)
         report.seconds["ledger"] = time.perf_counter() - stage
+
+    @staticmethod
+    def _prepare_key_shard(
+        edge_spill: FingerprintEdgeSpill, shard: int, report: LoadReport,
+    ) -> list[tuple[str, list[dict[str, Any]]]]:
+        """Fingerprint node rows and SENT rows of one key shard's keys that two or more accounts still send."""
+        began = time.perf_counter()
+        parts, upstream = edge_spill.edges(shard)
+        edges = keep_shared_edges(parts, SHARED_FINGERPRINT_MIN_ACCOUNTS)
+        upstream_edges = keep_shared_upstream(upstream, SHARED_FINGERPRINT_MIN_ACCOUNTS)
+        steps = [
+            ("prompt_fingerprints", fingerprint_rows_of(edges, upstream_edges)),
+            ("sent", sent_rows_of(edges, upstream_edges, millis=True)),
+        ]
+        key = "prepare key shards"
+        report.seconds[key] = report.seconds.get(key, 0.0) + time.perf_counter() - began
+        return steps
 
     @staticmethod
     def _prepare_shard(spill: ShardSpill, shard: int, shared: SharedKeys, report: LoadReport) -> PreparedShard | None:

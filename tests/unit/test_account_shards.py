@@ -9,10 +9,18 @@ import pandas as pd
 import pytest
 
 from loaders import account_shards
-from loaders.account_shards import ShardSpill, SharedKeyCounter, shard_count, shard_of, split_by_shard
+from loaders.account_shards import (
+    FingerprintEdgeSpill,
+    ShardSpill,
+    SharedKeyCounter,
+    shard_count,
+    shard_of,
+    split_by_shard,
+)
 from loaders.aggregate import (
     ExchangeAggregate,
     ExchangeAggregator,
+    fingerprint_rows_of,
     keep_shared_edges,
     keep_shared_upstream,
     merge_many,
@@ -119,25 +127,36 @@ def test_shards_of_chunks_merge_to_the_whole_restricted_to_their_accounts(
     assert not (tmp_path / "spill").exists()
 
 
+@pytest.mark.parametrize("key_shards", [1, 4])
 def test_sharded_fingerprint_edges_follow_the_batch_wide_rule(
-    aggregator: ExchangeAggregator, chunks: list[ExchangeAggregate]
+    aggregator: ExchangeAggregator, chunks: list[ExchangeAggregate], tmp_path: Path, key_shards: int
 ) -> None:
-    """Keys two accounts sent; each account's `cap` most used per kind (ties: smaller key); keys still shared."""
+    """Keys two accounts sent; each account's `cap` most used per kind (ties: smaller key); keys still shared.
+    Account shards' capped edges regrouped by key shard and decided per key shard give exactly that."""
     cap = 3
     counter = SharedKeyCounter()
     for chunk in chunks:
         counter.add_aggregate(chunk)
     shared = counter.shared()
     whole = merge_many(chunks)
-    parts: list[pd.DataFrame] = []
-    upstream: list[pd.DataFrame] = []
+    edge_spill = FingerprintEdgeSpill(tmp_path / "edges", key_shards, whole.upstream_sent.reset_index().iloc[:0])
     for piece in split_by_shard(whole, 3).values():
-        edge_parts, upstream_part = shared_capped_edges(piece, shared, cap)
-        parts.extend(edge_parts)
-        upstream.append(upstream_part)
-    edges = keep_shared_edges(parts, 2)
-    upstream_edges = keep_shared_upstream(pd.concat(upstream, ignore_index=True), 2)
-    got = {(r["accountId"], r["fingerprintKey"], r["count"]) for r in sent_rows_of(edges, upstream_edges)}
+        edge_spill.add(*shared_capped_edges(piece, shared, cap))
+    edge_spill.finish_writing()
+    sent: list[tuple[str, str, int]] = []
+    nodes: list[tuple[str, int, int]] = []
+    for key_shard in range(key_shards):
+        parts, upstream = edge_spill.edges(key_shard)
+        edges = keep_shared_edges(parts, 2)
+        upstream_edges = keep_shared_upstream(upstream, 2)
+        sent.extend((r["accountId"], r["fingerprintKey"], r["count"]) for r in sent_rows_of(edges, upstream_edges))
+        nodes.extend((r["key"], r["accounts"], r["count"]) for r in fingerprint_rows_of(edges, upstream_edges))
+    edge_spill.remove()
+    got = set(sent)
+    assert len(sent) == len(got), "each (account, key) edge is written once"
+    per_key = pd.DataFrame(sent, columns=["account", "key", "count"]).groupby("key")
+    assert sorted(nodes) == sorted(zip(per_key.size().index, per_key.size().tolist(),
+                                       per_key["count"].sum().tolist(), strict=True))
 
     full = whole.sent.reset_index()
     expected: set[tuple[str, str, int]] = set()
