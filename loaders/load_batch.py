@@ -214,11 +214,12 @@ class SyncBucketCollector:
         self._keys: list[npt.NDArray[np.uint64]] = []
         self._with_buckets: list[str] = []
 
-    def add(self, aggregator: ExchangeAggregator, signatures: pd.DataFrame) -> None:
+    def add(self, aggregator: ExchangeAggregator, signatures: pd.DataFrame, with_buckets: list[str]) -> None:
+        """Merged sync signatures of some accounts, and which accounts have sync buckets in the graph now."""
         accounts, keys = aggregator.sync_bucket_numbers(signatures)
         self._accounts.append(accounts)
         self._keys.append(keys)
-        self._with_buckets.extend(signatures.attrs.get("withBuckets", []))
+        self._with_buckets.extend(with_buckets)
 
     def replacement_rows(self, existing: set[int]) -> list[dict[str, Any]]:
         """``{accountId, bucketKeys}`` per account whose buckets change; keys of shared buckets only."""
@@ -396,7 +397,7 @@ class BatchLoader:
                 self.progress(f"write account shards ({spill.shards})", 1)
                 self._write_steps(report, parameters, shard.steps)
                 edge_spill.add(shard.fingerprint_parts, shard.upstream)
-                buckets.add(exchanges.aggregator, self._sync_signatures(shard.account_ids))
+                buckets.add(exchanges.aggregator, *self._sync_signatures(shard.account_ids))
         edge_spill.finish_writing()
         report.spill_bytes += edge_spill.bytes_written
         key_shards = (self._prepare_key_shard(edge_spill, shard, report) for shard in range(edge_spill.shards))
@@ -467,14 +468,13 @@ class BatchLoader:
     def _empty_upstream(aggregator: ExchangeAggregator) -> pd.DataFrame:
         return aggregator.empty().upstream_sent.reset_index()
 
-    def _sync_signatures(self, account_ids: list[str]) -> pd.DataFrame:
-        """Merged (all batches) sync signatures of these accounts, and whether each has sync buckets now."""
+    def _sync_signatures(self, account_ids: list[str]) -> tuple[pd.DataFrame, list[str]]:
+        """Merged (all batches) sync signatures of these accounts, and those of them with sync buckets now."""
         records = read_query(self.settings, self.driver, "load/sync_signatures_of_accounts",
                              {"accountIds": account_ids})
         frame = pd.DataFrame([record["syncSignature"] for record in records],
                              index=pd.Index([str(record["accountId"]) for record in records], name="accountId"))
-        frame.attrs["withBuckets"] = [str(record["accountId"]) for record in records if record["hasBuckets"]]
-        return frame
+        return frame, [str(record["accountId"]) for record in records if record["hasBuckets"]]
 
     def _ledger_of_other_batches(self, batch_id: str) -> npt.NDArray[np.int64]:
         shards = read_query(self.settings, self.driver, "load/read_request_ledger", {"batchId": batch_id})

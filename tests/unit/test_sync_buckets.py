@@ -22,11 +22,10 @@ def test_only_shared_or_known_buckets_are_written_and_old_ones_replaced() -> Non
     alone = pd.DatetimeIndex([start + pd.Timedelta(days=2, minutes=23 * i) for i in range(12)])
     newcomer = pd.DatetimeIndex([start + pd.Timedelta(days=4, minutes=31 * i) for i in range(12)])
     first_shard = _signatures(aggregator, {"bot-a": together, "loner": alone})
-    first_shard.attrs["withBuckets"] = ["veteran"]  # had buckets from an earlier batch, no exchanges now
     second_shard = _signatures(aggregator, {"bot-b": together, "newcomer": newcomer})
     collector = SyncBucketCollector()
-    collector.add(aggregator, first_shard)
-    collector.add(aggregator, second_shard)
+    collector.add(aggregator, first_shard, ["veteran"])  # had buckets from an earlier batch, no exchanges now
+    collector.add(aggregator, second_shard, [])
 
     _, newcomer_keys = aggregator.sync_bucket_numbers(second_shard.loc[["newcomer"]])
     known = {int(newcomer_keys[0])}  # an earlier batch's account left this bucket in the graph
