@@ -32,7 +32,8 @@ from sockhound.runtime import local_neo4j
 from sockhound.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-STAGES = ("accounts_payments_labels", "read_validate_aggregate", "prepare shards", "write_exchanges", "rarity", "total")
+STAGES = ("accounts_payments_labels", "read_validate_aggregate", "prepare shards", "prepare key shards",
+          "write_exchanges", "rarity", "total")
 """Report stages printed (the scan and the account writes overlap; the next shard is prepared during writes)."""
 
 
