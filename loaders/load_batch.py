@@ -104,6 +104,10 @@ class LoadReport:
     seconds: dict[str, float] = field(default_factory=dict)
     report_dir: str = ""
 
+    def add_seconds(self, stage: str, since: float) -> None:
+        """Add the time since ``since`` (``time.perf_counter()``) to a stage that runs in several pieces."""
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - since
+
     @property
     def quarantined(self) -> int:
         return sum(table.rows_quarantined for table in self.tables.values())
@@ -431,8 +435,7 @@ class BatchLoader:
             ("prompt_fingerprints", fingerprint_rows_of(edges, upstream_edges)),
             ("sent", sent_rows_of(edges, upstream_edges, millis=True)),
         ]
-        key = "prepare key shards"
-        report.seconds[key] = report.seconds.get(key, 0.0) + time.perf_counter() - began
+        report.add_seconds("prepare key shards", began)
         return steps
 
     @staticmethod
@@ -451,7 +454,7 @@ class BatchLoader:
             ],
             fingerprint_parts=parts, upstream=upstream, account_ids=merged.activity.index.tolist(),
         )
-        report.seconds["prepare shards"] = report.seconds.get("prepare shards", 0.0) + time.perf_counter() - began
+        report.add_seconds("prepare shards", began)
         return prepared
 
     def _write_steps(
@@ -461,8 +464,7 @@ class BatchLoader:
             began = time.perf_counter()
             written = write_rows(self.settings, self.driver, f"load/{name}", rows, extra_parameters=parameters)
             report.edges_written[name] = report.edges_written.get(name, 0) + written
-            key = f"write {name}"
-            report.seconds[key] = report.seconds.get(key, 0.0) + time.perf_counter() - began
+            report.add_seconds(f"write {name}", began)
 
     @staticmethod
     def _empty_upstream(aggregator: ExchangeAggregator) -> pd.DataFrame:
