@@ -3,6 +3,8 @@ exits, offices, campuses, clouds and residential proxy pools, all as indices int
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Final
 
 import numpy as np
@@ -85,6 +87,15 @@ class AddressBook:
         self.pool_sizes: IntArray = np.zeros(0, dtype=np.int64)
         self.members: IntArray = np.zeros(0, dtype=np.int64)
         self.table: ObjectArray = np.zeros(0, dtype=object)
+
+    @contextmanager
+    def drawing_from(self, rng: np.random.Generator) -> Iterator[None]:
+        """Draw new addresses from `rng` for a while (a part built on its own random stream)."""
+        previous, self._rng = self._rng, rng
+        try:
+            yield
+        finally:
+            self._rng = previous
 
     def add(self, addresses: ObjectArray) -> IntArray:
         indices = np.arange(self._size, self._size + len(addresses), dtype=np.int64)

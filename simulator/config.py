@@ -1,5 +1,10 @@
 """World presets: how many accounts and exchanges, and how each adversary operation behaves.
 
+`preset_config(preset, seed, accounts, include=..., exclude=..., scope=...)` returns a `WorldConfig`.
+The fixed presets (`small`, `demo`, `anthropic`) replay the three reported operations (TIDEWATER,
+KESTREL, MIRAGE) with a few benign look-alike crowds; `varied` draws 2-4 operations with randomised
+tactics (see simulator/tactics.py; `include`/`exclude`/`scope` only apply to it) and draws its crowds.
+
 Operation volumes follow the public reports on distillation campaigns (about 24,000 accounts and
 16M exchanges in all: ~150k on reasoning/rubric grading/"censorship-safe" rewrites, ~3.4M on agentic
 reasoning/tool use/coding/data analysis/computer use over hundreds of accounts, ~13M on agentic coding
@@ -8,10 +13,11 @@ and tool orchestration). Smaller presets scale accounts and exchanges down toget
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from typing import Final
 
-PRESETS: Final = ("small", "demo", "anthropic")
+PRESETS: Final = ("small", "demo", "anthropic", "varied")
 RATE_LIMIT_PER_DAY: Final = 400
 OLD_MODELS: Final = ("atlas-2-mini", "atlas-2", "atlas-2-pro")
 NEW_MODEL: Final = "atlas-3"
@@ -51,6 +57,36 @@ class OperationProfile:
     creation_bursts: int
     user_agents: tuple[str, ...]
     email_style: str
+    # Tactic knobs (simulator/tactics.py); the defaults are the three reported operations' behaviour.
+    clock: str = "waves"  # "waves": shared wave clock; "sessions": diurnal human sessions, no shared clock
+    exact_rate: bool = False  # waves: step a fractional stride (keep daily_rate) instead of rounding it up
+    prompt_style: str = "templates"  # templates | paraphrases | task_lists | upstream_only
+    shared_card_count: int | None = None  # split the shared-card slots over exactly this many cards
+    aged_days: tuple[float, float] | None = None  # bought accounts created this many days before the window
+    tactics: tuple[tuple[str, str], ...] = ()  # the drawn (dimension, value) pairs, recorded in world.json
+
+
+@dataclass(frozen=True)
+class CrowdPlan:
+    """Benign look-alike crowds (hard negatives), on top of the genuine accounts: cohorts of a
+    hackathon or course, customers of a tool running the same cron job, teams onboarded in a day."""
+
+    hackathons: int = 0
+    courses: int = 0
+    cohort_size: tuple[int, int] = (20, 200)
+    scheduled_tools: int = 0  # tools whose prompt template unrelated customers run on a schedule
+    scheduled_customers: tuple[int, int] = (4, 20)  # customers (accounts) per tool
+    office_bursts: int = 0
+    office_size: tuple[int, int] = (10, 60)
+
+    def scaled(self, factor: float) -> CrowdPlan:
+        return replace(
+            self,
+            hackathons=round(self.hackathons * factor),
+            courses=round(self.courses * factor),
+            scheduled_tools=round(self.scheduled_tools * factor),
+            office_bursts=round(self.office_bursts * factor),
+        )
 
 
 @dataclass(frozen=True)
@@ -67,9 +103,13 @@ class WorldConfig:
     part_rows: int = 500_000
     chunk_rows: int = 150_000
     inject_bad_rows: int = 0
+    crowds: CrowdPlan = CrowdPlan()
+    max_operation_accounts: int = 20_000
+    operation_exchange_budget: int | None = None  # varied worlds: the operations' total exchange budget
 
     @property
     def total_accounts(self) -> int:
+        """Genuine and operation accounts (the look-alike crowds come on top)."""
         return self.genuine_accounts + sum(op.accounts for op in self.operations)
 
 
@@ -170,6 +210,7 @@ _FULL_SCALE: Final = WorldConfig(
     genuine_mean_exchanges=5.0,
     app_share=0.0012,
     operations=(TIDEWATER, KESTREL, MIRAGE),
+    crowds=CrowdPlan(hackathons=16, courses=16, scheduled_tools=6, scheduled_customers=(10, 40), office_bursts=40),
 )
 
 
@@ -183,8 +224,24 @@ def _scaled_operation(
     )
 
 
-def preset_config(preset: str, seed: int = 0, accounts: int | None = None) -> WorldConfig:
-    """The named preset; `accounts` rescales every population (and volumes) to that total."""
+def preset_config(
+    preset: str,
+    seed: int = 0,
+    accounts: int | None = None,
+    *,
+    include: Mapping[str, str] | None = None,
+    exclude: Mapping[str, Collection[str]] | None = None,
+    scope: str = "every",
+) -> WorldConfig:
+    """The named preset; `accounts` rescales every population (and volumes) to that total (for
+    `varied`: sets the genuine population). `include` forces tactics (dimension -> value) on every
+    operation (`scope="every"`) or on at least one (`scope="any"`); `exclude` bans values everywhere."""
+    if preset == "varied":
+        from simulator.varied import varied_config  # varied imports this module
+
+        return varied_config(seed, accounts, include=include, exclude=exclude, scope=scope)
+    if include or exclude:
+        raise ValueError("tactics can only be chosen for the varied preset")
     if preset == "anthropic":
         config = replace(_FULL_SCALE, seed=seed)
     elif preset == "demo":
@@ -194,6 +251,14 @@ def preset_config(preset: str, seed: int = 0, accounts: int | None = None) -> Wo
             seed=seed,
             genuine_accounts=48_800,
             operations=tuple(_scaled_operation(op, 0.05, 0.05, 10) for op in _FULL_SCALE.operations),
+            crowds=CrowdPlan(
+                hackathons=2,
+                courses=2,
+                cohort_size=(20, 150),
+                scheduled_tools=2,
+                scheduled_customers=(6, 20),
+                office_bursts=3,
+            ),
         )
     elif preset == "small":
         config = replace(
@@ -206,6 +271,15 @@ def preset_config(preset: str, seed: int = 0, accounts: int | None = None) -> Wo
             release_day=5.67,
             part_rows=20_000,
             chunk_rows=25_000,
+            crowds=CrowdPlan(
+                hackathons=1,
+                courses=1,
+                cohort_size=(20, 40),
+                scheduled_tools=1,
+                scheduled_customers=(4, 6),
+                office_bursts=1,
+                office_size=(10, 25),
+            ),
             operations=(
                 replace(TIDEWATER, accounts=40, exchanges=3_000),
                 replace(KESTREL, accounts=12, exchanges=12_000),
@@ -220,5 +294,6 @@ def preset_config(preset: str, seed: int = 0, accounts: int | None = None) -> Wo
             config,
             genuine_accounts=max(100, round(config.genuine_accounts * factor)),
             operations=tuple(_scaled_operation(op, factor, factor, 8) for op in config.operations),
+            crowds=config.crowds.scaled(factor),
         )
     return config

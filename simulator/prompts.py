@@ -245,6 +245,8 @@ _FAMILY_OPENERS: Final[dict[str, dict[str, ObjectArray]]] = {
     },
 }
 
+FAMILIES: Final = tuple(_FAMILY_OPENERS)  # every template family render_adversary knows
+
 _TOOL_SETS: Final = _objects(
     [
         "search(query: str), calculator(expression: str), python(code: str)",

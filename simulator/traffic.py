@@ -1,4 +1,6 @@
-"""Exchanges for a chunk of accounts: genuine sessions on daily rhythms, adversary load-balanced waves.
+"""Exchanges for a chunk of accounts: genuine sessions on daily rhythms (adversary traffic is in
+simulator/operation_traffic.py, look-alike crowds' in simulator/crowd_traffic.py), the platform's rate
+limit, and the contract columns.
 
 A chunk holds whole accounts, so per-account rules (rate limits, sessions) are applied locally and
 memory stays bounded however large the world is. Every random draw comes from the chunk's own
@@ -13,33 +15,15 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from simulator.config import NEW_MODEL, OLD_MODELS, RATE_LIMIT_PER_DAY, OperationProfile
-from simulator.population import (
-    APP,
-    COMPANY,
-    DAY,
-    FAMILY,
-    HOME,
-    LAB,
-    MOBILE,
-    POWER,
-    RESELLER,
-    UNIVERSITY,
-    VPN,
-    Population,
-)
-from simulator.prompts import (
-    CODE_HELP_KIND,
-    EVAL_KIND,
-    HOMEWORK_KIND,
-    PromptPools,
-    render_adversary,
-    render_app,
-    render_genuine,
-)
+from simulator.config import NEW_MODEL, OLD_MODELS, RATE_LIMIT_PER_DAY
+from simulator.identities import DAY
+from simulator.parts import APP, COMPANY, FAMILY, HOME, LAB, MOBILE, POWER, RESELLER, UNIVERSITY, VPN
+from simulator.population import Population
+from simulator.prompts import CODE_HELP_KIND, EVAL_KIND, HOMEWORK_KIND, PromptPools, render_app, render_genuine
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -74,7 +58,7 @@ USER_AGENTS: Final = (
     "atlas-python/1.7.0",
     "Go-http-client/2.0",
 )
-_WEB, _MOBILE_APP, _SDK = (0, 1), (2, 3), (4, 5, 6, 7, 8)
+WEB_AGENTS, MOBILE_AGENTS, SDK_AGENTS = (0, 1), (2, 3), (4, 5, 6, 7, 8)
 
 # IP channels for genuine traffic
 LEASE, CARRIER, VPN_EXIT, OFFICE, CAMPUS, PROXY, APP_CLOUD = range(7)
@@ -96,16 +80,16 @@ _PROMPT_KIND_SHARES: Final = {  # user, popular, homework, code help, eval harne
     LAB: (0.1, 0, 0, 0, 0.9),
 }
 _DEFAULT_KIND_SHARES: Final = (0.82, 0.09, 0.06, 0.03, 0)
-_HOURLY_EVENING: Final = np.array(
+HOURLY_EVENING: Final = np.array(
     [3, 2, 1, 1, 1, 1, 2, 4, 6, 7, 8, 8, 9, 9, 8, 8, 9, 10, 12, 14, 15, 14, 10, 6], dtype=float
 )
-_HOURLY_OFFICE: Final = np.array(
+HOURLY_OFFICE: Final = np.array(
     [1, 0.5, 0.5, 0.5, 0.5, 1, 2, 5, 12, 16, 16, 14, 10, 14, 16, 15, 13, 9, 5, 3, 2, 2, 1.5, 1], dtype=float
 )
-_HOURLY_STUDENT: Final = np.array(
+HOURLY_STUDENT: Final = np.array(
     [8, 6, 3, 1, 1, 1, 1, 2, 4, 8, 11, 12, 11, 12, 13, 13, 12, 11, 11, 12, 13, 14, 13, 11], dtype=float
 )
-_HOURLY_FLAT: Final = np.array(
+HOURLY_FLAT: Final = np.array(
     [6, 6, 6, 6, 6, 6, 7, 8, 9, 10, 10, 10, 10, 10, 10, 10, 10, 9, 8, 8, 7, 7, 6, 6], dtype=float
 )
 
@@ -122,6 +106,7 @@ class ExchangeBatch:
     user_agent: IntArray
     key_number: IntArray  # -1: no API key (web/mobile)
     output_tokens: IntArray
+    fingerprint: ObjectArray  # an upstream prompt fingerprint (then the prompt is not exported) or None
 
     @staticmethod
     def concat(batches: list[ExchangeBatch]) -> ExchangeBatch:
@@ -133,19 +118,20 @@ class ExchangeBatch:
         return ExchangeBatch(**{name: getattr(self, name)[order] for name in ExchangeBatch.__dataclass_fields__})
 
 
-def _empty_batch() -> ExchangeBatch:
+def empty_batch() -> ExchangeBatch:
     empty = np.zeros(0, dtype=np.int64)
-    return ExchangeBatch(empty, empty, empty, np.zeros(0, dtype=object), empty, empty, empty, empty)
+    nothing = np.zeros(0, dtype=object)
+    return ExchangeBatch(empty, empty, empty, nothing, empty, empty, empty, empty, nothing)
 
 
-def _positions_within(counts: IntArray) -> IntArray:
+def positions_within(counts: IntArray) -> IntArray:
     """For counts [2, 3] -> [0, 1, 0, 1, 2]."""
     total = int(counts.sum())
     starts = np.repeat(np.cumsum(counts) - counts, counts)
     return np.arange(total, dtype=np.int64) - starts
 
 
-def _draw_hours(rng: np.random.Generator, curves: FloatArray, curve_index: IntArray) -> IntArray:
+def draw_hours(rng: np.random.Generator, curves: FloatArray, curve_index: IntArray) -> IntArray:
     cumulative = np.cumsum(curves, axis=1)
     cumulative /= cumulative[:, -1:]
     uniforms = rng.random(len(curve_index))
@@ -162,7 +148,7 @@ def genuine_traffic(
     counts = profile["exchanges"].to_numpy()[rows]
     rows, counts = rows[counts > 0], counts[counts > 0]
     if not len(rows):
-        return _empty_batch()
+        return empty_batch()
     segment = profile["segment"].to_numpy()[rows]
     is_app = segment == APP
     session_length = np.where(is_app | (segment == LAB), 1, rng.integers(1, 7, size=len(rows)))
@@ -184,7 +170,7 @@ def genuine_traffic(
     curve = np.select(
         [np.isin(session_segment, [COMPANY, LAB]), session_segment == UNIVERSITY, session_segment == APP], [1, 2, 3], 0
     )
-    hour = _draw_hours(rng, np.stack([_HOURLY_EVENING, _HOURLY_OFFICE, _HOURLY_STUDENT, _HOURLY_FLAT]), curve)
+    hour = draw_hours(rng, np.stack([HOURLY_EVENING, HOURLY_OFFICE, HOURLY_STUDENT, HOURLY_FLAT]), curve)
     tz_offset = profile["tz_offset"].to_numpy()[rows][session_account_local]
     session_start = (
         population.start
@@ -204,7 +190,7 @@ def genuine_traffic(
 
     # Expand sessions to exchanges.
     account_local = np.repeat(np.arange(len(rows)), counts)
-    position = _positions_within(counts)
+    position = positions_within(counts)
     first_session = np.cumsum(sessions_per_account) - sessions_per_account
     session_of = first_session[account_local] + position // session_length[account_local]
     within = position % session_length[account_local]
@@ -271,11 +257,11 @@ def genuine_traffic(
     # Clients and output lengths.
     agent_choices = np.select(
         [np.isin(row_segment, [APP, LAB, POWER]), row_segment == MOBILE],
-        [np.array(_SDK)[account % len(_SDK)], np.array(_MOBILE_APP)[account % 2]],
-        np.array(_WEB)[account % 2],
+        [np.array(SDK_AGENTS)[account % len(SDK_AGENTS)], np.array(MOBILE_AGENTS)[account % 2]],
+        np.array(WEB_AGENTS)[account % 2],
     )
     company_api = (row_segment == COMPANY) & (account % 2 == 0)
-    agent_choices[company_api] = np.array(_SDK)[account[company_api] % len(_SDK)]
+    agent_choices[company_api] = np.array(SDK_AGENTS)[account[company_api] % len(SDK_AGENTS)]
     api_user = np.isin(row_segment, [APP, LAB, POWER]) | company_api
     keys = np.where(api_user, key_number[session_of], -1)
     median_output = np.where(np.isin(row_segment, [APP]), 80, 280)
@@ -284,67 +270,17 @@ def genuine_traffic(
         reasoning[person_rows] = np.isin(kinds, [HOMEWORK_KIND, CODE_HELP_KIND, EVAL_KIND])
         median_output = np.where(reasoning, 650, median_output)
     output_tokens = (median_output * np.exp(rng.normal(0, 0.7, size=total))).astype(np.int64) + 1
-    return ExchangeBatch(account, ts_ms, ip, prompt, model, agent_choices.astype(np.int64), keys, output_tokens)
-
-
-def adversary_traffic(
-    population: Population, pools: PromptPools, operation: OperationProfile, rows: IntArray, rng: np.random.Generator
-) -> ExchangeBatch:
-    """Load-balanced waves on the operation's shared clock: each account answers every `stride`-th wave,
-    with a phase, so accounts fire in the same seconds; volume per account sits just under the limit."""
-    if not len(rows):
-        return _empty_batch()
-    profile = population.profile
-    wave = operation.wave_seconds
-    shift = operation.shift_utc_hours
-    duty = 1.0 if shift is None else (shift[1] - shift[0]) / 24
-    rate = profile["daily_rate"].to_numpy()[rows]
-    stride = np.maximum(1, np.ceil(DAY * duty / (rate * wave))).astype(np.int64)
-    phase = profile["phase_seed"].to_numpy()[rows] % stride
-    active_start = profile["active_start"].to_numpy()[rows]
-    active_end = profile["active_end"].to_numpy()[rows]
-    first_wave = -(-(active_start - population.start) // wave) + phase
-    last_wave = (active_end - population.start) // wave
-    counts = np.maximum(0, (last_wave - first_wave) // stride + 1)
-    account_local = np.repeat(np.arange(len(rows)), counts)
-    waves = first_wave[account_local] + _positions_within(counts) * stride[account_local]
-    ts_s = population.start + waves * wave
-    keep = rng.random(len(ts_s)) >= rng.uniform(0.02, 0.12, size=len(rows))[account_local]
-    if shift is not None:
-        hour = (ts_s % DAY) // 3_600
-        keep &= (hour >= shift[0]) & (hour < shift[1])
-    account_local, ts_s = account_local[keep], ts_s[keep]
-    total = len(ts_s)
-    ts_ms = ts_s * 1_000 + (rng.random(total) * operation.jitter_seconds * 1_000).astype(np.int64)
-    account = rows[account_local]
-
-    book = population.addresses
-    ip = book.pick(profile["ip_pool"].to_numpy()[account], rng.random(total))
-
-    families = np.where(
-        rng.random(total) < 0.75,
-        profile["primary_family"].to_numpy()[account],
-        profile["secondary_family"].to_numpy()[account],
+    return ExchangeBatch(
+        account,
+        ts_ms,
+        ip,
+        prompt,
+        model,
+        agent_choices.astype(np.int64),
+        keys,
+        output_tokens,
+        np.full(total, None, dtype=object),
     )
-    languages = profile["language"].to_numpy()[account]
-    prompt = np.empty(total, dtype=object)
-    for family_index, family in enumerate(operation.families):
-        selected = np.flatnonzero(families == family_index)
-        if len(selected):
-            prompt[selected] = render_adversary(pools, family, languages[selected], rng)
-
-    model = np.where(rng.random(total) < 0.85, 2, 1).astype(np.int64)
-    if operation.model_switch_hours is not None:
-        switch_at = (
-            population.release
-            + (operation.model_switch_hours * 3_600 * rng.uniform(0.6, 1.4, size=len(rows)))[account_local]
-        )
-        model[(ts_s > switch_at) & (rng.random(total) < 0.95)] = NEW_MODEL_INDEX
-    agents = np.array([USER_AGENTS.index(a) for a in operation.user_agents], dtype=np.int64)
-    user_agent = agents[profile["user_agent_choice"].to_numpy()[account]]
-    keys = rng.integers(0, 2, size=total)
-    output_tokens = (2_200 * np.exp(rng.normal(0, 0.45, size=total))).astype(np.int64) + 1
-    return ExchangeBatch(account, ts_ms, ip, prompt, model, user_agent, keys, output_tokens)
 
 
 def enforce_rate_limit(batch: ExchangeBatch) -> ExchangeBatch:
@@ -396,19 +332,20 @@ def exchanges_table(batch: ExchangeBatch, population: Population, seed: int, fir
     request_id = hex_ids(_mix64(counter, seed * 2 + 1), "req_")
     account_ids = pa.array(profile["account_id"].to_numpy()[batch.account], type=pa.string())
     ips = pa.array(population.addresses.table[batch.ip], type=pa.string())
-    zero_retention = profile["zero_retention"].to_numpy()[batch.account] if "zero_retention" in profile else None
+    zero_retention = profile["zero_retention"].to_numpy()[batch.account].astype(bool)
     prompts = batch.prompt
-    fingerprints = np.full(total, None, dtype=object)
-    if zero_retention is not None:
-        hidden = np.flatnonzero(zero_retention.astype(bool))
-        fingerprints[hidden] = [
-            "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:40] for text in prompts[hidden]
-        ]
+    fingerprints = batch.fingerprint.copy()
+    upstream = pd.notna(fingerprints)
+    hidden = np.flatnonzero(zero_retention & ~upstream)
+    fingerprints[hidden] = [
+        "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:40] for text in prompts[hidden]
+    ]
     prompt_array = pa.array(prompts, type=pa.string())
     input_tokens = pc.add(pc.divide(pc.utf8_length(prompt_array), 4), 3)
-    if zero_retention is not None and zero_retention.any():
+    withheld = zero_retention | upstream
+    if withheld.any():
         shown = prompts.copy()
-        shown[zero_retention.astype(bool)] = None
+        shown[withheld] = None
         prompt_array = pa.array(shown, type=pa.string())
     key_values = (batch.account.astype(np.uint64) << np.uint64(3)) + np.maximum(batch.key_number, 0).astype(np.uint64)
     keys = hex_ids(_mix64(key_values, seed * 2 + 2), "key_", width=12)

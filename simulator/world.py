@@ -2,7 +2,10 @@
 
 Layout of OUT:
   accounts.csv, payment_methods.csv, labels.csv, exchanges/part-NNNNN.csv.gz   (the batch)
-  truth.csv (account_id, actor), world.json (parameters, counts), bad_rows.csv with --inject-bad-rows
+  truth.csv (account_id, actor, group), world.json (parameters, counts, each operation's tactics),
+  bad_rows.csv with --inject-bad-rows
+truth.csv `group` names the look-alike crowd a benign account belongs to (company, family, campus,
+lab, app, reseller, hackathon, course, scheduled_jobs, office_burst), empty for everyone else.
 The loader only reads the four table names, so the extra files beside them are never loaded.
 """
 
@@ -21,16 +24,14 @@ import pyarrow as pa
 
 from simulator.bad_rows import BAD_ROWS_COLUMNS, PlacedBadRow, insert_bad_rows, plan_bad_rows
 from simulator.config import NEW_MODEL, RATE_LIMIT_PER_DAY, WorldConfig
+from simulator.crowd_traffic import crowd_traffic
+from simulator.identities import unique_ids
+from simulator.operation_traffic import adversary_traffic
 from simulator.output import PartWriter, write_csv
-from simulator.population import ADVERSARY_SEGMENT, Population, build_population, unique_ids
+from simulator.parts import ADVERSARY_SEGMENT
+from simulator.population import Population, build_population
 from simulator.prompts import PromptPools, load_pools
-from simulator.traffic import (
-    ExchangeBatch,
-    adversary_traffic,
-    enforce_rate_limit,
-    exchanges_table,
-    genuine_traffic,
-)
+from simulator.traffic import ExchangeBatch, enforce_rate_limit, exchanges_table, genuine_traffic
 
 IntArray = npt.NDArray[np.int64]
 
@@ -105,18 +106,29 @@ def _frame_to_table(frame: pd.DataFrame) -> pa.Table:
 
 
 def _chunk_plan(population: Population, chunk_rows: int, rng: np.random.Generator) -> list[IntArray]:
-    """Accounts shuffled into chunks of about `chunk_rows` expected exchanges (whole accounts each)."""
-    expected = population.profile["exchanges"].to_numpy()
-    order = rng.permutation(len(expected))
-    chunk_of = np.cumsum(expected[order]) // chunk_rows
-    return [np.sort(order[chunk_of == chunk]) for chunk in np.unique(chunk_of)]
+    """Accounts shuffled into chunks of about `chunk_rows` expected exchanges (whole accounts each).
+    The look-alike crowds (the last profile rows) get chunks of their own after everyone else's, so
+    the other accounts' traffic does not depend on whether a world has crowds."""
+    profile = population.profile
+    crowd = profile["crowd"].to_numpy() >= 0
+    first_crowd = len(profile) - int(crowd.sum())
+    if not crowd[first_crowd:].all():
+        raise RuntimeError("crowd members must be the last profile rows")
+    expected = profile["exchanges"].to_numpy() + np.maximum(profile["crowd_exchanges"].to_numpy(), 0)
+    plan = []
+    for begin, stop in ((0, first_crowd), (first_crowd, len(profile))):
+        order = rng.permutation(stop - begin)
+        chunk_of = np.cumsum(expected[begin:stop][order]) // chunk_rows
+        plan += [begin + np.sort(order[chunk_of == chunk]) for chunk in np.unique(chunk_of)]
+    return plan
 
 
 def _chunk_traffic(
     population: Population, pools: PromptPools, config: WorldConfig, rows: IntArray, rng: np.random.Generator
 ) -> ExchangeBatch:
     segment = population.profile["segment"].to_numpy()[rows]
-    batches = [genuine_traffic(population, pools, rows[segment < ADVERSARY_SEGMENT], rng)]
+    genuine = rows[segment < ADVERSARY_SEGMENT]
+    batches = [genuine_traffic(population, pools, genuine, rng), crowd_traffic(population, pools, genuine, rng)]
     for index, operation in enumerate(config.operations):
         batches.append(adversary_traffic(population, pools, operation, rows[segment == ADVERSARY_SEGMENT + index], rng))
     return enforce_rate_limit(ExchangeBatch.concat(batches))
@@ -142,7 +154,7 @@ def simulate(out_dir: Path, config: WorldConfig, pools: PromptPools | None = Non
             frame, placed_rows = insert_bad_rows(frame, plan[table], table, bad_rng, fresh_keys)
             placed += [(f"{table}.csv", row) for row in placed_rows]
         write_csv(_frame_to_table(frame), out_dir / f"{table}.csv")
-    write_csv(_frame_to_table(profile[["account_id", "actor"]]), out_dir / "truth.csv")
+    write_csv(_frame_to_table(profile[["account_id", "actor", "group"]]), out_dir / "truth.csv")
 
     writer = PartWriter(out_dir / "exchanges", config.part_rows)
     rows_written = 0
@@ -199,6 +211,12 @@ def simulate(out_dir: Path, config: WorldConfig, pools: PromptPools | None = Non
         "new_model_released_at": str(np.datetime64(population.release, "s")) + "Z",
         "rate_limit_per_account_per_day": RATE_LIMIT_PER_DAY,
         "operations": [op.name for op in config.operations],
+        "operation_accounts": {
+            str(name): int(count)
+            for name, count in profile.loc[profile["actor"] != "benign", "actor"].value_counts().items()
+        },
+        "operation_tactics": {op.name: dict(op.tactics) for op in config.operations},
+        "groups": {str(group): int(count) for group, count in profile["group"].value_counts().items()},
         "accounts": summary.accounts,
         "adversary_accounts": summary.adversary_accounts,
         "exchanges": summary.exchanges,
