@@ -109,6 +109,22 @@ class EvidenceKindSummary(BaseModel):
     common_nodes: int = Field(description="How many of them are common hubs (link nothing).")
 
 
+class NetworkEvidenceRecord(BaseModel):
+    """Why a community was called a network: one channel of the network model's evidence (docs/scoring.md)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    kind: str = Field(description="The channel: payment, ip, subnet, email, prompt, sync, burst (coordination); "
+                                  "volume, flatRate, roundTheClock, capFocus, prepaid, banned (usage).")
+    family: str = Field(description="`coordination` (traces in common) or `usage` (how the members use it).")
+    description: str
+    members: int = Field(description="Members showing the channel.")
+    share: float = Field(description="Estimated share of the network's own members that show it (EM).")
+    null_share: float = Field(alias="nullShare",
+                              description="How often an account shows it by chance (null model, same data).")
+    evidence: float = Field(description="Nats of evidence this channel gives that the community is one network.")
+
+
 class NetworkSummary(BaseModel):
     network_id: str
     size: int
@@ -122,6 +138,8 @@ class NetworkDetail(NetworkSummary):
     first_run_id: str | None
     features: dict[str, float] = Field(description="The network features detection computed.")
     evidence: list[EvidenceKindSummary]
+    evidence_records: list[NetworkEvidenceRecord] = Field(
+        description="Why the community was called a network: the network model's evidence, strongest first.")
     members: list[NetworkMember]
     members_truncated: bool
 

@@ -1,8 +1,8 @@
-"""Detection settings: evidence weights, hub caps, feature weights and verdict thresholds, in one typed place.
+"""Detection settings: hub caps, algorithm knobs and verdict thresholds, in one typed place.
 
-Every value can be overridden from the environment (`SOCKHOUND_DETECT_<FIELD>`; maps as JSON). The feature
-weights are log-odds (match weights): the risk of an account is `sigmoid(prior + sum(weight * value))`.
-They were tuned on one simulated world (`demo`, seed 0) and frozen; see `detect/scoring.py`.
+Every value can be overridden from the environment (`SOCKHOUND_DETECT_<FIELD>`; maps as JSON). There are
+no fitted weights here: the score's parameters (null rates, m-probabilities, network shares) are estimated
+from the graph being scored by every run (detect/channels.py, detect/network_model.py, docs/scoring.md).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ PROMPT_KINDS: tuple[str, ...] = ("exact", "template", "nearband", "upstream")
 
 
 def _kind_weights() -> dict[str, float]:
-    # How much one shared node of each kind says, at the rarest (k = 2); rarity scales it down to 0 at k = N.
+    # The community projection's edge weight per kind at the rarest (k = 2); rarity scales it down to 0 at
+    # k = N. These shape which accounts are grouped together, not the score.
     return {
         "payment": 1.0, "ip": 0.6, "subnet": 0.25, "exact": 0.5, "template": 0.6, "nearband": 0.3,
         "upstream": 0.5, "sync": 0.8, "email": 1.0,
@@ -35,20 +36,6 @@ def _hub_caps() -> dict[str, int]:
     }
 
 
-def _feature_weights() -> dict[str, float]:
-    # Log-odds per unit of each feature (see detect/features.py for the units). Fitted once by a logistic
-    # regression on the simulator's `demo` world, seed 0, with each operation weighted equally (so the
-    # largest does not drown the others) and evidence weights bounded >= 0 (sharing never lowers risk);
-    # rounded and frozen. labelAbusive is set by hand: an earlier abusive decision stands.
-    return {
-        "evPayment": 0.91, "evIp": 0.19, "evSubnet": 0.0, "evPrompt": 0.0, "evSync": 0.89, "evEmail": 0.0,
-        "prepaidCard": 1.11, "capFocus": 2.77, "volume": 0.7, "nearLimit": 0.18, "flatRate": 2.16,
-        "hourSpread": 0.0, "seedProximity": 2.18, "labelAbusive": 6.0, "labelBenign": -1.17,
-        "networkSize": -1.23, "networkSync": 1.19, "networkPrompt": 0.3, "networkBurst": 0.73,
-        "networkSeeds": 0.74,
-    }
-
-
 class DetectionSettings(BaseSettings):
     """Knobs of `sockhound detect`. Environment: SOCKHOUND_DETECT_<FIELD> (maps as JSON)."""
 
@@ -58,22 +45,25 @@ class DetectionSettings(BaseSettings):
     hub_caps: dict[str, int] = Field(default_factory=_hub_caps)
     # community detection on the weighted evidence graph
     community_algorithm: str = Field(default="leiden", pattern="^(leiden|louvain)$")
-    leiden_gamma: float = 1.0
+    # Leiden at each resolution; every level of every run is a candidate community (detect/pipeline.py):
+    # gamma 1 finds networks as modularity sees them, higher ones keep small rings from being merged into
+    # crowds on large graphs (the resolution limit)
+    leiden_gammas: list[float] = Field(default_factory=lambda: [1.0, 8.0], min_length=1)
     leiden_max_levels: int = 10
     random_seed: int = 42
     concurrency: int = Field(default=2, ge=1, le=4)
-    # personalised PageRank from accounts labelled abusive
-    pagerank_damping: float = 0.85
-    pagerank_iterations: int = 30
-    # network features
-    burst_window_hours: float = 48.0
-    rate_limit_per_day: int = 400
-    min_network_size: int = 3
-    # scoring
-    prior_log_odds: float = -8.86
-    feature_weights: dict[str, float] = Field(default_factory=_feature_weights)
-    sockpuppet_threshold: float = 0.8
-    suspect_threshold: float = 0.4
+    # the network model (detect/channels.py, detect/network_model.py)
+    burst_window_hours: float = Field(default=2.0, gt=0)
+    # a member shows a shared trace when chance gives that much sharing with less than this probability
+    chance_level: float = Field(default=0.01, gt=0, lt=0.5)
+    min_network_size: int = Field(default=3, ge=2)
+    em_iterations: int = Field(default=30, ge=1, le=500)
+    em_pseudo_count: float = Field(default=1.0, ge=0.0)
+    # verdicts: risk = P(network) * P(member belongs); labels are decisions that stand
+    sockpuppet_threshold: float = Field(default=0.8, gt=0, le=1)
+    suspect_threshold: float = Field(default=0.4, gt=0, le=1)
+    abusive_label_risk: float = Field(default=0.95, ge=0, le=1)
+    benign_label_risk: float = Field(default=0.05, ge=0, le=1)
     # stable network ids: a new community keeps an old id when their Jaccard overlap reaches this
     network_match_jaccard: float = 0.3
 

@@ -1,13 +1,15 @@
-"""`sockhound detect`: linkage projection, communities and seeded PageRank in GDS, risk, networks, explanations.
+"""`sockhound detect`: linkage projection and communities in GDS, the network model, verdicts, explanations.
 
-1. The allow-list in force, the account count N and every account's profile and rare shared evidence.
+1. The allow-list in force, the account count N, every account's profile and the rare shared evidence
+   items each account touches.
 2. GDS: a Cypher projection (named per run, always dropped) of the bipartite evidence graph, weighted by
    kind and rarity (hubs capped, allow-listed evidence left out); Leiden (or Louvain) communities; WCC for
-   the run's counts; personalised PageRank seeded with the accounts labelled abusive.
-3. Account and network features -> risk (log-odds waterfall) -> verdict.
-4. Networks: communities with at least two flagged members; their ids are matched by overlap with the
-   previous run's networks, so they persist across runs. Results, explanations and the DetectionRun record
-   are written back, so the API serves them without recomputing.
+   the run's counts.
+3. Channels per account against its community and against chance (detect/channels.py), the network model
+   fitted per community by EM (detect/network_model.py), risk and verdict (detect/scoring.py).
+4. Networks: tested communities with at least two flagged members; their ids are matched by overlap with
+   the previous run's networks, so they persist across runs. Results, explanations, each network's evidence
+   records and the DetectionRun record are written back, so the API serves them without recomputing.
 """
 
 from __future__ import annotations
@@ -23,19 +25,29 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from graphdatascience import GraphDataScience
 from neo4j import Driver
 
 from detect.allowlist import active_allow_list
+from detect.channels import (
+    CHANNELS,
+    ITEM_CHANNELS,
+    organisation_codes,
+    trace_channels,
+    usage_indicators,
+)
 from detect.config import DetectionSettings
-from detect.features import account_features, network_features
 from detect.network_ids import match_network_ids
-from detect.scoring import CLEAR, explanation_json, log_odds_terms, risk_scores, verdicts
+from detect.network_model import fit_networks
+from detect.pairs import shared_pairs
+from detect.scoring import Scores, explanation_json, network_evidence_records, score_accounts
 from queries import load_query
 from sockhound.gds_session import cypher_projection, open_gds
 from sockhound.graph import read_query, run_statements, write_query, write_rows
 from sockhound.settings import Settings
+from sockhound.vocabulary import Verdict
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +101,11 @@ def linkage_parameters(settings: Settings, driver: Driver, detection: DetectionS
 
 
 def graph_algorithms(
-    gds: GraphDataScience, parameters: dict[str, Any], seeds: list[int], detection: DetectionSettings,
-    timer: _Timer, after_projection: Callable[[Any], None] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
-    """(communities: nodeId, communityId), (proximity: nodeId, score), counts; the projection is dropped."""
+    gds: GraphDataScience, parameters: dict[str, Any], detection: DetectionSettings, timer: _Timer,
+    after_projection: Callable[[Any], None] | None = None,
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """(communities: nodeId, intermediateCommunityIds: every level of every resolution in
+    `leiden_gammas`, each finest first), counts; the projection is dropped."""
     counts: dict[str, int] = {}
     with ExitStack() as stack:
         with timer.stage("project"):
@@ -104,30 +117,27 @@ def graph_algorithms(
         if after_projection is not None:
             after_projection(graph)
         with timer.stage("communities"):
-            algorithm = gds.leiden if detection.community_algorithm == "leiden" else gds.louvain
-            options: dict[str, Any] = {
-                "relationship_weight_property": "weight", "concurrency": detection.concurrency,
-                "max_levels": detection.leiden_max_levels,
-            }
-            if detection.community_algorithm == "leiden":
-                options.update(gamma=detection.leiden_gamma, random_seed=detection.random_seed)
-            communities = algorithm.stream(graph, **options).loc[:, ["nodeId", "communityId"]]
+            runs = []
+            for gamma in (detection.leiden_gammas if detection.community_algorithm == "leiden" else [None]):
+                if gamma is None:
+                    streamed = gds.louvain.stream(
+                        graph, relationship_weight_property="weight", concurrency=detection.concurrency,
+                        max_levels=detection.leiden_max_levels, include_intermediate_communities=True)
+                else:
+                    streamed = gds.leiden.stream(
+                        graph, relationship_weight_property="weight", concurrency=detection.concurrency,
+                        max_levels=detection.leiden_max_levels, include_intermediate_communities=True,
+                        gamma=gamma, random_seed=detection.random_seed)
+                runs.append(streamed.set_index("nodeId")["intermediateCommunityIds"])
+            # every level of every resolution, side by side: a candidate community is any of them
+            communities = pd.DataFrame({"intermediateCommunityIds": [
+                [value for run in nested for value in run] for nested in zip(*(run.to_list() for run in runs),
+                                                                             strict=True)]},
+                index=runs[0].index).reset_index()
         with timer.stage("components"):
             components = gds.wcc.stream(graph, concurrency=detection.concurrency)
             counts["components"] = int(components["componentId"].nunique())
-        with timer.stage("pagerank"):
-            present = set(communities["nodeId"].tolist())
-            sources = [node for node in seeds if node in present]
-            counts["seedsInGraph"] = len(sources)
-            if sources:
-                proximity = gds.page_rank.stream(
-                    graph, source_nodes=sources, relationship_weight_property="weight",
-                    damping_factor=detection.pagerank_damping, max_iterations=detection.pagerank_iterations,
-                    concurrency=detection.concurrency,
-                ).loc[:, ["nodeId", "score"]]
-            else:
-                proximity = pd.DataFrame({"nodeId": pd.Series(dtype=np.int64), "score": pd.Series(dtype=float)})
-    return communities, proximity, counts
+    return communities, counts
 
 
 def _write_run(settings: Settings, driver: Driver, run_id: str, started_ms: int, status: str,
@@ -140,47 +150,158 @@ def _write_run(settings: Settings, driver: Driver, run_id: str, started_ms: int,
     })
 
 
-def score_accounts(profiles: pd.DataFrame, evidence: pd.DataFrame, communities: pd.Series, proximity: pd.Series,
-                   detection: DetectionSettings) -> pd.DataFrame:
-    """Features, risk and verdict per account (index accountId). Pure: no database."""
-    table = account_features(profiles, evidence, proximity, detection)
-    table = network_features(table, communities, detection)
-    table["risk"] = risk_scores(table, detection)
-    table["verdict"] = verdicts(table["risk"], detection)
-    return table
+def community_levels(communities: pd.DataFrame, node_to_index: pd.Series) -> npt.NDArray[np.int64]:
+    """Per account (profiles' order) and level: its community id (-1 where the projection did not place it)."""
+    placed = node_to_index.reindex(communities["nodeId"].to_numpy())
+    known = placed.notna().to_numpy()
+    rows = placed[known].to_numpy(dtype=np.int64)
+    if "intermediateCommunityIds" in communities.columns:
+        nested = [list(values) for values in communities["intermediateCommunityIds"].to_numpy()[known]]
+    else:
+        nested = [[value] for value in communities["communityId"].to_numpy()[known]]
+    depth = max((len(values) for values in nested), default=1)
+    levels = np.full((len(node_to_index), depth), -1, dtype=np.int64)
+    for row, values in zip(rows, nested, strict=True):
+        levels[row, :len(values)] = values
+    return levels
 
 
-def assign_networks(table: pd.DataFrame, previous: dict[str, set[str]], detection: DetectionSettings,
+def item_frame(record: Any, node_to_index: pd.Series) -> pd.DataFrame:
+    """The columns of detect/account_items as a frame: account (index into profiles), item, channel, k."""
+    kinds = pd.Series(record["kinds"], dtype=object)
+    channel_of = {kind: str(channel) for channel, kinds_of in ITEM_CHANNELS.items() for kind in kinds_of}
+    frame = pd.DataFrame({
+        "account": node_to_index.reindex(np.asarray(record["accounts"], dtype=np.int64)).to_numpy(),
+        "item": np.asarray(record["items"], dtype=np.int64),
+        "channel": kinds.map(channel_of).to_numpy(dtype=object),
+        "k": np.asarray(record["ks"], dtype=np.int64),
+    })
+    return frame.dropna(subset=["account", "channel"]).astype({"account": np.int64})
+
+
+def candidate_communities(levels: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Per account and level (Leiden's intermediate levels, finest first), a candidate id unique across
+    levels; a community whose member set already appeared at a finer level is not a new candidate (-1)."""
+    accounts, depth = levels.shape
+    salt = np.asarray(np.random.default_rng(0).integers(0, 2**62, size=accounts, dtype=np.int64), dtype=np.uint64)
+    candidates = np.full(levels.shape, -1, dtype=np.int64)
+    seen: set[tuple[int, int]] = set()
+    next_id = 0
+    for level in range(depth):
+        placed = np.flatnonzero(levels[:, level] >= 0)
+        if not len(placed):
+            continue
+        labels, codes = np.unique(levels[placed, level], return_inverse=True)
+        with np.errstate(over="ignore"):
+            signature = np.zeros(len(labels), dtype=np.uint64)
+            np.add.at(signature, codes, salt[placed])
+        sizes = np.bincount(codes, minlength=len(labels))
+        keep = np.zeros(len(labels), dtype=bool)
+        ids = np.full(len(labels), -1, dtype=np.int64)
+        for code in range(len(labels)):
+            key = (int(signature[code]), int(sizes[code]))
+            if key not in seen:
+                seen.add(key)
+                keep[code] = True
+                ids[code] = next_id
+                next_id += 1
+        chosen = keep[codes]
+        candidates[placed[chosen], level] = ids[codes[chosen]]
+    return candidates
+
+
+def model_scores(profiles: pd.DataFrame, items: pd.DataFrame, levels: npt.NDArray[np.int64],
+                 detection: DetectionSettings) -> Scores:
+    """Channels, null rates, the network model and the scores. Pure: no database.
+
+    `profiles` in account-index order, `items` (account, item, channel, k), `levels` per account and
+    community level (-1: none; one column for a single level). Every distinct community of every level is
+    a candidate, so a ring that a coarser level merges into a crowd is still tested on its own; each
+    account takes the candidate that gives it the highest risk.
+    """
+    if levels.ndim == 1:
+        levels = levels[:, None]
+    candidates = candidate_communities(levels)
+    usage = usage_indicators(profiles).reset_index(drop=True)
+    organisation = organisation_codes(
+        profiles["orgId"] if "orgId" in profiles.columns else pd.Series([None] * len(profiles)))
+    pairs = shared_pairs(items, organisation, seed=detection.random_seed)
+    shows_parts, null_parts, observed_parts, community_parts, member_parts = [], [], [], [], []
+    for level in range(candidates.shape[1]):
+        community = candidates[:, level]
+        rows = np.flatnonzero(community >= 0)
+        if not len(rows):
+            continue
+        shows, null, observed = trace_channels(items, pairs, community, profiles["createdAt"], organisation,
+                                               detection.burst_window_hours, detection.chance_level)
+        for column in usage.columns:
+            shows[column] = usage[column].to_numpy()
+            null[column] = float(usage[column].mean())
+            observed[column] = 0
+        observed_parts.append(observed.iloc[rows])
+        shows_parts.append(shows.iloc[rows])
+        null_parts.append(null.iloc[rows])
+        community_parts.append(community[rows])
+        member_parts.append(rows)
+    columns = list(CHANNELS)
+    stacked_shows = (pd.concat(shows_parts, ignore_index=True) if shows_parts
+                     else pd.DataFrame(False, index=pd.RangeIndex(0), columns=columns))
+    stacked_null = (pd.concat(null_parts, ignore_index=True) if null_parts
+                    else pd.DataFrame(0.0, index=pd.RangeIndex(0), columns=columns))
+    stacked_observed = (pd.concat(observed_parts, ignore_index=True) if observed_parts
+                        else pd.DataFrame(0, index=pd.RangeIndex(0), columns=columns))
+    fit = fit_networks(
+        np.concatenate(community_parts) if community_parts else np.zeros(0, dtype=np.int64),
+        stacked_shows, stacked_null,
+        np.concatenate(member_parts) if member_parts else np.zeros(0, dtype=np.int64),
+        min_size=detection.min_network_size, iterations=detection.em_iterations,
+        pseudo_count=detection.em_pseudo_count, co_members=stacked_observed,
+    )
+    return score_accounts(profiles, fit, detection)
+
+
+def assign_networks(scores: Scores, previous: dict[str, set[str]], detection: DetectionSettings,
                     ) -> tuple[pd.Series, pd.DataFrame]:
     """(networkId per account or None, networks frame). A network: >= 2 flagged members of one community."""
-    flagged = table[table["verdict"] != CLEAR]
+    table = scores.table
+    flagged = table[table["verdict"] != Verdict.CLEAR.value]
     groups = flagged.groupby("community").groups
-    communities = {community: set(map(str, members)) for community, members in groups.items() if len(members) >= 2}
+    communities: dict[int, set[str]] = {
+        int(str(community)): set(map(str, members)) for community, members in groups.items() if len(members) >= 2
+    }
+    communities = {community: members for community, members in communities.items() if community >= 0}
     ids = match_network_ids(communities, previous, detection.network_match_jaccard)
+    fitted = scores.fit.networks.set_index("community")
     network_of = pd.Series([None] * len(table), index=table.index, dtype=object)
     rows: list[dict[str, Any]] = []
     for community, members in communities.items():
         network_id = ids[community]
         member_index = sorted(members)
         network_of.loc[member_index] = network_id
-        risks = table.loc[member_index, "risk"]
+        model: dict[str, Any] = {str(key): value for key, value in fitted.loc[int(community)].items()}
         member_verdicts = table.loc[member_index, "verdict"]
+        probability = float(model["probability"])
         features = {
-            "communitySize": int(table["communitySize"].loc[member_index[0]]),
-            "sockpuppets": int((member_verdicts == "sockpuppet").sum()),
-            "suspects": int((member_verdicts == "suspect").sum()),
-            "syncShare": round(float((table.loc[member_index, "evSyncWeight"] > 0).mean()), 4),
-            "promptShare": round(float((table.loc[member_index, "evPromptWeight"] > 0).mean()), 4),
-            "burstShare": round(float(table.loc[member_index, "networkBurst"].mean()), 4),
-            "seeds": int(table.loc[member_index, "labelAbusive"].sum()),
+            "communitySize": int(model["size"]),
+            "sockpuppets": int((member_verdicts == Verdict.SOCKPUPPET.value).sum()),
+            "suspects": int((member_verdicts == Verdict.SUSPECT.value).sum()),
+            "seeds": int((table.loc[member_index, "label"] == "abusive").sum()),
+            "coordination": round(float(model["coordination"]), 4),
+            "usage": round(float(model["usage"]), 4),
+            "logOdds": round(float(model["logOdds"]), 4),
+            "belongs": round(float(model["lambda"]), 4),
         }
+        network_verdict = (Verdict.SOCKPUPPET if probability >= detection.sockpuppet_threshold
+                           else Verdict.SUSPECT)
         rows.append({
-            "networkId": network_id, "size": len(member_index), "risk": round(float(risks.mean()), 6),
-            "verdict": "sockpuppet" if features["sockpuppets"] * 2 >= len(member_index) else "suspect",
-            "features": json.dumps(features, sort_keys=True), "community": community,
+            "networkId": network_id, "size": len(member_index), "risk": round(probability, 6),
+            "verdict": str(network_verdict), "features": json.dumps(features, sort_keys=True),
+            "evidence": json.dumps(network_evidence_records(model),
+                                   separators=(",", ":")),
+            "community": community,
         })
-    networks = pd.DataFrame(rows, columns=["networkId", "size", "risk", "verdict", "features", "community"])
-    return network_of, networks
+    columns = ["networkId", "size", "risk", "verdict", "features", "evidence", "community"]
+    return network_of, pd.DataFrame(rows, columns=columns)
 
 
 def run_detection(
@@ -203,42 +324,36 @@ def run_detection(
             }
             profile_records = read_query(settings, driver, "detect/account_profiles")
             profiles = pd.DataFrame([dict(record) for record in profile_records])
-            evidence = _frame(read_query(settings, driver, "detect/account_evidence", parameters),
-                              ["accountId", "kind", "items", "rarest", "weight"])
-            seeds = [int(record["nodeId"]) for record in read_query(settings, driver, "detect/abusive_seeds")]
+            node_to_index = pd.Series(np.arange(len(profiles), dtype=np.int64),
+                                      index=profiles["nodeId"].to_numpy() if len(profiles) else [])
+            items = item_frame(read_query(settings, driver, "detect/account_items", parameters)[0], node_to_index)
         counts["accounts"] = len(profiles)
-        counts["seeds"] = len(seeds)
-        if profiles.empty or evidence.empty:
+        counts["seeds"] = int((profiles["label"] == "abusive").sum()) if len(profiles) else 0
+        counts["sharedItems"] = len(items)
+        if profiles.empty or items.empty:
             # No account, or no shared evidence at all: nothing to project. The run is recorded; results of
             # earlier runs are left as they are.
             raise _NothingToLink()
         gds = open_gds(settings, driver)
-        communities, proximity, graph_counts = graph_algorithms(
-            gds, parameters, seeds, detection, timer, after_projection
-        )
+        communities, graph_counts = graph_algorithms(gds, parameters, detection, timer, after_projection)
         counts.update(graph_counts)
         with timer.stage("score"):
-            node_to_account = pd.Series(profiles["accountId"].to_numpy(), index=profiles["nodeId"].to_numpy())
-            community = pd.Series(communities["communityId"].to_numpy(),
-                                  index=node_to_account.reindex(communities["nodeId"].to_numpy()).to_numpy())
-            community = community[community.index.notna()]
-            scores = pd.Series(proximity["score"].to_numpy(),
-                               index=node_to_account.reindex(proximity["nodeId"].to_numpy()).to_numpy())
-            scores = scores[scores.index.notna()]
-            table = score_accounts(profiles, evidence, community, scores, detection)
+            scores = model_scores(profiles, items, community_levels(communities, node_to_index), detection)
         with timer.stage("networks"):
             previous = {str(record["networkId"]): set(record["members"])
                         for record in read_query(settings, driver, "detect/previous_networks")}
-            network_of, networks = assign_networks(table, previous, detection)
+            network_of, networks = assign_networks(scores, previous, detection)
+            table = scores.table
             table["networkId"] = network_of
         with timer.stage("write"):
-            _write_results(settings, driver, run_id, table, networks, detection)
+            _write_results(settings, driver, run_id, scores, networks, detection)
         counts.update({
             "communities": int(table.loc[table["communitySize"] >= 2, "community"].nunique()),
+            "testedCommunities": len(scores.fit.networks),
             "networks": len(networks),
-            "sockpuppet": int((table["verdict"] == "sockpuppet").sum()),
-            "suspect": int((table["verdict"] == "suspect").sum()),
-            "clear": int((table["verdict"] == "clear").sum()),
+            "sockpuppet": int((table["verdict"] == Verdict.SOCKPUPPET.value).sum()),
+            "suspect": int((table["verdict"] == Verdict.SUSPECT.value).sum()),
+            "clear": int((table["verdict"] == Verdict.CLEAR.value).sum()),
         })
     except _NothingToLink:
         _write_run(settings, driver, run_id, started_ms, "complete", run_parameters, timer.timings, counts)
@@ -250,27 +365,26 @@ def run_detection(
     return DetectionResult(run_id, table, networks, timer.timings, counts)
 
 
-def _write_results(settings: Settings, driver: Driver, run_id: str, table: pd.DataFrame, networks: pd.DataFrame,
+def _write_results(settings: Settings, driver: Driver, run_id: str, scores: Scores, networks: pd.DataFrame,
                    detection: DetectionSettings) -> None:
     network_rows = [{str(key): value for key, value in row.items()}
                     for row in networks.drop(columns=["community"]).to_dict("records")]
     write_rows(settings, driver, "detect/write_networks", network_rows, extra_parameters={"runId": run_id})
     run_statements(settings, driver, load_query("detect/clear_results"))
-    terms = log_odds_terms(table, detection.feature_weights)
+    table = scores.table
 
     def rows() -> Iterator[dict[str, Any]]:
         account_ids = [str(account) for account in table.index]
-        values = table.to_dict("records")
-        term_values = terms.to_dict("records")
-        for account, row, row_terms in zip(account_ids, values, term_values, strict=True):
-            network_id = row["networkId"] if isinstance(row["networkId"], str) else None
+        risks = table["risk"].to_numpy(dtype=float)
+        verdict_values = table["verdict"].to_numpy()
+        network_ids = table["networkId"].to_numpy()
+        community = table["community"].to_numpy()
+        for position, account in enumerate(account_ids):
+            network_id = network_ids[position] if isinstance(network_ids[position], str) else None
             yield {
-                "accountId": account, "risk": float(row["risk"]), "verdict": str(row["verdict"]),
-                "networkId": network_id, "community": int(row["community"]),
-                "explanation": explanation_json(
-                    {str(k): v for k, v in row.items()}, {str(k): float(v) for k, v in row_terms.items()},
-                    detection, network_id,
-                ),
+                "accountId": account, "risk": float(risks[position]), "verdict": str(verdict_values[position]),
+                "networkId": network_id, "community": int(community[position]),
+                "explanation": explanation_json(scores, position, network_id, detection),
             }
 
     write_rows(settings, driver, "detect/write_account_results", rows(), batch_size=2_000,

@@ -1,134 +1,187 @@
-"""Risk as a match-weight waterfall (Splink-style): prior log-odds, plus one log-odds term per feature.
+"""Risk per account from the network model, its verdict, and the explanation waterfall as data.
 
-`risk = sigmoid(prior + sum(weight_f * value_f))`. The explanation lists the prior and each evidence record
-with its log-odds (`logOdds`) and its `contribution` in risk units: the step the running risk takes when the
-record is added (records in a fixed order), so the prior's contribution plus every record's contribution
-is exactly the risk.
+`risk = P(its community is a coordinated network) * P(the account belongs to it)` (detect/network_model.py),
+then the label policy: an account labelled abusive by an earlier decision keeps at least
+`abusive_label_risk`, one labelled benign at most `benign_label_risk` (people's decisions stand).
+
+The stored explanation telescopes exactly: the prior (`sigmoid(-log K) * lambda`, the risk of an account
+placed in a community before any evidence), then one record for the network's own evidence (how much the
+community's being a network moved the risk), then one record per channel of the account's tie to the
+network (its match weight, in the order of largest effect), then the label. The prior's contribution plus
+every record's is the risk. Records are listed largest contribution (by size) first.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from detect.channels import CHANNEL_DESCRIPTIONS, CHANNELS, FAMILY_OF, Family
 from detect.config import DetectionSettings
-from detect.features import EVIDENCE_FEATURES, FEATURES
+from detect.network_model import NetworkFit
+from sockhound.vocabulary import Verdict
 
-SOCKPUPPET: Final = "sockpuppet"
-SUSPECT: Final = "suspect"
-CLEAR: Final = "clear"
-
-FEATURE_DESCRIPTIONS: Final = {
-    "evPayment": "payment instruments shared with other accounts (weighted by rarity)",
-    "evIp": "IP addresses shared with other accounts (weighted by rarity)",
-    "evSubnet": "subnets shared with other accounts (weighted by rarity)",
-    "evPrompt": "prompt fingerprints (exact, template, near-duplicate) shared with other accounts",
-    "evSync": "synchronised activity windows shared with other accounts",
-    "evEmail": "sign-up mailbox shared with other accounts",
-    "prepaidCard": "paid with a prepaid or virtual card",
-    "capFocus": "share of requests in its single main capability (chain-of-thought, code, tools, ...)",
-    "volume": "requests per active day, on a log scale against the daily rate limit",
-    "nearLimit": "peak daily volume close to the rate limit",
-    "flatRate": "hourly volume held flat (p95 close to the maximum)",
-    "hourSpread": "share of the 24 hours of the day it is active in",
-    "seedProximity": "personalised PageRank from accounts labelled abusive",
-    "labelAbusive": "labelled abusive by an earlier decision",
-    "labelBenign": "labelled benign by an earlier decision",
-    "networkSize": "size of its network (log10)",
-    "networkSync": "share of its network's other members sharing synchronised activity",
-    "networkPrompt": "share of its network's other members sharing prompt fingerprints",
-    "networkBurst": "share of its network's other members created within the burst window of it",
-    "networkSeeds": "other members of its network labelled abusive (log)",
+FloatArray = npt.NDArray[np.float64]
+NETWORK_RECORD: Final = "network"
+LABEL_RECORDS: Final = {"abusive": "labelAbusive", "benign": "labelBenign"}
+RECORD_DESCRIPTIONS: Final = {
+    NETWORK_RECORD: "its community's evidence of being one coordinated network (the weaker of its "
+                    "coordination and usage evidence, against the number of communities tested)",
+    "labelAbusive": "labelled abusive by an earlier decision (the decision stands)",
+    "labelBenign": "labelled benign by an earlier decision (the decision stands)",
+    **{str(channel): text for channel, text in CHANNEL_DESCRIPTIONS.items()},
 }
 
 
-def sigmoid(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    return np.asarray(1.0 / (1.0 + np.exp(-values)), dtype=np.float64)
+def sigmoid(values: FloatArray) -> FloatArray:
+    return np.asarray(0.5 * (1.0 + np.tanh(0.5 * np.asarray(values, dtype=np.float64))), dtype=np.float64)
 
 
-def log_odds_terms(features: pd.DataFrame, weights: Mapping[str, float]) -> pd.DataFrame:
-    """Per account and feature: weight * value (0 for features without a weight)."""
-    columns = {name: features[name].astype(float) * float(weights.get(name, 0.0)) for name in FEATURES}
-    return pd.DataFrame(columns, index=features.index)
-
-
-def risk_scores(features: pd.DataFrame, settings: DetectionSettings) -> pd.Series:
-    terms = log_odds_terms(features, settings.feature_weights)
-    total = settings.prior_log_odds + terms.sum(axis=1).to_numpy(dtype=np.float64)
-    return pd.Series(sigmoid(total), index=features.index, name="risk")
-
-
-def verdict_of(risk: float, settings: DetectionSettings) -> str:
+def verdict_of(risk: float, settings: DetectionSettings) -> Verdict:
     if risk >= settings.sockpuppet_threshold:
-        return SOCKPUPPET
+        return Verdict.SOCKPUPPET
     if risk >= settings.suspect_threshold:
-        return SUSPECT
-    return CLEAR
+        return Verdict.SUSPECT
+    return Verdict.CLEAR
 
 
 def verdicts(risk: pd.Series, settings: DetectionSettings) -> pd.Series:
-    values = np.where(risk >= settings.sockpuppet_threshold, SOCKPUPPET,
-                      np.where(risk >= settings.suspect_threshold, SUSPECT, CLEAR))
+    values = np.where(risk >= settings.sockpuppet_threshold, Verdict.SOCKPUPPET.value,
+                      np.where(risk >= settings.suspect_threshold, Verdict.SUSPECT.value, Verdict.CLEAR.value))
     return pd.Series(values, index=risk.index, name="verdict")
 
 
-def waterfall(prior: float, terms: Sequence[tuple[str, float]]) -> tuple[float, list[tuple[str, float, float]]]:
-    """(prior risk, [(feature, log-odds, contribution)]): contributions telescope to the final risk."""
-    running = prior
-    previous = float(sigmoid(np.array([running]))[0])
-    prior_risk = previous
-    steps: list[tuple[str, float, float]] = []
-    for name, log_odds in terms:
-        running += log_odds
-        current = float(sigmoid(np.array([running]))[0])
-        steps.append((name, log_odds, current - previous))
-        previous = current
-    return prior_risk, steps
+@dataclass(frozen=True)
+class Scores:
+    """Per account (index accountId): community, communitySize, networkProbability, belongs, risk, verdict,
+    label; and per tested community the fitted model (`fit.networks`)."""
+
+    table: pd.DataFrame
+    fit: NetworkFit
+    member_row: npt.NDArray[np.int64]  # per account: its chosen row in the fit, -1 when none was tested
 
 
-def explanation_record(row: Mapping[str, Any], terms: Mapping[str, float], settings: DetectionSettings,
-                       network_id: str | None) -> dict[str, Any]:
-    """The stored explanation of one account: prior, evidence records (largest effect first), risk."""
-    # Every feature with an effect, and every kind of shared evidence the account has even when its weight
-    # is 0 (it still shaped the network the account was placed in).
-    nonzero = [(name, float(terms[name])) for name in FEATURES
-               if abs(float(terms[name])) > 1e-12 or (name in EVIDENCE_FEATURES and int(row[f"{name}Items"]) > 0)]
-    nonzero.sort(key=lambda item: -abs(item[1]))
-    prior_risk, steps = waterfall(settings.prior_log_odds, nonzero)
+def score_accounts(profiles: pd.DataFrame, fit: NetworkFit, settings: DetectionSettings) -> Scores:
+    """Risk and verdict per account (profiles in account-index order): each account takes the tested
+    candidate community that gives it the highest `P(network) * P(belongs)` (its finest one when that
+    risk is below the suspect threshold)."""
+    index = pd.Index(profiles["accountId"].astype(str), name="accountId")
+    accounts = len(index)
+    network_probability = fit.networks["probability"].to_numpy()
+    members = fit.member_index.to_numpy(dtype=np.int64)
+    row_risk = network_probability[fit.codes] * fit.belongs if len(members) else np.zeros(0)
+    member_row = np.full(accounts, -1, dtype=np.int64)
+    if len(members):
+        # rows come level by level, finest first: an account with nothing against it stays in the finest
+        # community the linkage graph gives it; one with risk takes its riskiest candidate
+        finest = np.full(accounts, -1, dtype=np.int64)
+        finest[members[::-1]] = np.arange(len(members) - 1, -1, -1)
+        order = np.lexsort((-row_risk, members))  # by account, riskiest candidate first
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = members[order][1:] != members[order][:-1]
+        member_row[members[order][first]] = order[first]
+        quiet = (member_row >= 0) & (row_risk[np.maximum(member_row, 0)] < settings.suspect_threshold)
+        member_row[quiet] = finest[quiet]
+    tested = member_row >= 0
+    chosen = member_row[tested]
+    community = np.full(accounts, -1, dtype=np.int64)
+    size = np.ones(accounts, dtype=np.int64)
+    probability = np.zeros(accounts)
+    belongs = np.zeros(accounts)
+    community[tested] = fit.networks["community"].to_numpy()[fit.codes[chosen]]
+    size[tested] = fit.networks["size"].to_numpy()[fit.codes[chosen]]
+    probability[tested] = network_probability[fit.codes[chosen]]
+    belongs[tested] = fit.belongs[chosen]
+    table = pd.DataFrame({"community": community, "communitySize": size, "networkProbability": probability,
+                          "belongs": belongs}, index=index)
+    risk = probability * belongs
+    label = profiles["label"].to_numpy()
+    risk = np.where(label == "abusive", np.maximum(risk, settings.abusive_label_risk), risk)
+    risk = np.where(label == "benign", np.minimum(risk, settings.benign_label_risk), risk)
+    table["risk"] = np.clip(risk, 0.0, 1.0)
+    table["label"] = label
+    table["verdict"] = verdicts(table["risk"], settings)
+    return Scores(table=table, fit=fit, member_row=member_row)
+
+
+def network_evidence_records(network: Mapping[str, Any], limit: int | None = None) -> list[dict[str, Any]]:
+    """A tested community's evidence, per channel, strongest first: share shown, null share, nats."""
     records: list[dict[str, Any]] = []
-    for name, log_odds, contribution in steps:
-        record: dict[str, Any] = {
-            "kind": name,
-            "description": FEATURE_DESCRIPTIONS[name],
-            "value": round(float(row[name]), 6),
-            "weight": float(settings.feature_weights.get(name, 0.0)),
-            "logOdds": log_odds,
-            "contribution": contribution,
-        }
-        if name in EVIDENCE_FEATURES:
-            record["items"] = int(row[f"{name}Items"])
-            record["sharedBy"] = int(row[f"{name}Rarest"])  # accounts sharing its rarest item
-            record["evidenceWeight"] = float(row[f"{name}Weight"])
-        if name.startswith("network"):
-            record["networkSize"] = int(row["communitySize"])
-        records.append(record)
-    risk = prior_risk + sum(step[2] for step in steps)
+    for channel in CHANNELS:
+        evidence = float(network[f"evidence_{channel}"])
+        if evidence <= 1e-9:
+            continue
+        records.append({
+            "kind": str(channel), "family": str(FAMILY_OF[channel]), "description": CHANNEL_DESCRIPTIONS[channel],
+            "members": int(network[f"agree_{channel}"]), "share": round(float(network[f"m_{channel}"]), 6),
+            "nullShare": float(network[f"u_{channel}"]), "evidence": round(evidence, 4),
+        })
+    records.sort(key=lambda record: -float(record["evidence"]))
+    return records[:limit] if limit is not None else records
+
+
+def _record(kind: str, value: float, log_odds: float, contribution: float, **extra: Any) -> dict[str, Any]:
+    return {"kind": kind, "description": RECORD_DESCRIPTIONS[kind], "value": round(value, 6),
+            "weight": log_odds, "logOdds": log_odds, "contribution": contribution, **extra}
+
+
+def explanation_record(scores: Scores, account: int, network_id: str | None,
+                       settings: DetectionSettings) -> dict[str, Any]:
+    """The stored waterfall of one account (row `account` of `scores.table`)."""
+    fit = scores.fit
+    table_row = {str(key): value for key, value in scores.table.iloc[account].items()}
+    tested = max(len(fit.networks), 2)
+    base_log_odds = -float(np.log(tested))
+    row = int(scores.member_row[account])
+    records: list[dict[str, Any]] = []
+    if row >= 0:
+        network = fit.networks.iloc[int(fit.codes[row])]
+        lam = float(sigmoid(np.array([fit.prior_log_odds[row]]))[0])
+        prior_risk = float(sigmoid(np.array([base_log_odds]))[0]) * lam
+        p_net = float(network["probability"])
+        running = p_net * lam
+        records.append(_record(NETWORK_RECORD, float(network["logOdds"]), float(network["logOdds"]) - base_log_odds,
+                               running - prior_risk, networkSize=int(network["size"]),
+                               coordination=round(float(network["coordination"]), 4),
+                               usage=round(float(network["usage"]), 4)))
+        weights = fit.weights[row]
+        logit = float(fit.prior_log_odds[row])
+        for h in sorted(range(len(CHANNELS)), key=lambda h: -abs(float(weights[h]))):
+            if abs(float(weights[h])) <= 1e-12:
+                continue
+            logit += float(weights[h])
+            current = p_net * float(sigmoid(np.array([logit]))[0])
+            channel = CHANNELS[h]
+            records.append(_record(
+                str(channel), float(fit.shows[row, h]), float(weights[h]), current - running,
+                family=str(FAMILY_OF[channel]), networkShare=round(float(network[f"m_{channel}"]), 6),
+                nullShare=float(fit.null[row, h]),
+                **({"sharedBy": int(fit.co_members[row, h]) + 1} if FAMILY_OF[channel] != Family.USAGE else {}),
+            ))
+            running = current
+    else:
+        prior_risk = running = 0.0
+    risk = float(table_row["risk"])
+    label_kind = LABEL_RECORDS.get(str(table_row["label"]))
+    if label_kind is not None and abs(risk - running) > 1e-12:
+        records.append(_record(label_kind, 1.0, 0.0, risk - running))
+    records.sort(key=lambda record: -abs(float(record["contribution"])))
     return {
-        "prior": {"logOdds": settings.prior_log_odds, "contribution": prior_risk},
+        "prior": {"logOdds": base_log_odds, "contribution": prior_risk},
         "records": records,
         "risk": risk,
-        "verdict": verdict_of(risk, settings),
+        "verdict": str(verdict_of(risk, settings)),
         "networkId": network_id,
-        "communitySize": int(row["communitySize"]),
+        "communitySize": int(table_row["communitySize"]),
+        "networkProbability": float(table_row["networkProbability"]),
     }
 
 
-def explanation_json(
-    row: Mapping[str, Any], terms: Mapping[str, float], settings: DetectionSettings, network_id: str | None
-) -> str:
-    return json.dumps(explanation_record(row, terms, settings, network_id), separators=(",", ":"))
+def explanation_json(scores: Scores, account: int, network_id: str | None, settings: DetectionSettings) -> str:
+    return json.dumps(explanation_record(scores, account, network_id, settings), separators=(",", ":"))

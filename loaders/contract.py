@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from loaders.errors import BatchFileError
+from sockhound.vocabulary import Verdict
 
 ColumnKind = Literal[
     "account_id",
@@ -78,7 +79,7 @@ class TableSpec:
 FUNDING_TYPES: Final = ("credit", "debit", "prepaid", "virtual", "unknown")
 ACCOUNT_STATUSES: Final = ("active", "suspended", "banned")
 LABELS: Final = ("abusive", "benign")
-VERDICTS: Final = ("sockpuppet", "suspect", "clear")
+VERDICTS: Final = tuple(str(verdict) for verdict in Verdict)
 VERDICT_COLUMNS: Final = ("account_id", "verdict", "risk", "network_id")
 TRUTH_COLUMNS: Final = ("account_id", "actor")
 BENIGN_ACTOR: Final = "benign"

@@ -24,15 +24,11 @@ RING_B = [f"ring-b-{i:02d}" for i in range(8)]
 RING_C = [f"ring-c-{i:02d}" for i in range(6)]
 COMPANY = [f"company-{i:02d}" for i in range(6)]
 BENIGN = [f"benign-{i:03d}" for i in range(120)]
-TEST_WEIGHTS = {
-    "evPayment": 2.0, "evIp": 1.5, "evSubnet": 0.5, "evPrompt": 1.0, "evSync": 1.5, "prepaidCard": 0.5,
-    "capFocus": 1.0, "networkSize": 1.0, "networkSync": 1.5, "networkPrompt": 1.0, "labelBenign": -3.0,
-}
-
-
+FAMILIES = [[f"family-{f:02d}-{m}" for m in range(3)] for f in range(16)]
+FAMILY_MEMBERS = [member for family in FAMILIES for member in family]
 def detection_settings() -> DetectionSettings:
-    return DetectionSettings(feature_weights=TEST_WEIGHTS, prior_log_odds=-6.0, sockpuppet_threshold=0.8,
-                             suspect_threshold=0.4, leiden_gamma=1.0)
+    """The shipped defaults: detection has no weights to set for a test world."""
+    return DetectionSettings()
 
 
 def _word_salad(rng: np.random.Generator) -> str:
@@ -61,8 +57,11 @@ def _ring(ids: list[str], ring: str, card_group: int, subnet: str, rng: np.rando
     return accounts, payments, exchanges
 
 
-def write_world(directory: Path, rings: dict[str, list[str]]) -> Path:
-    """A batch: rings (shared cards, proxies, templates, synchronised), a company, benign singles."""
+def write_world(directory: Path, rings: dict[str, list[str]], families: bool = True) -> Path:
+    """The batch and its truth.csv: around the rings, people busy enough for usage to be measured, and
+    with `families`, families on one card and one home connection.
+
+    A batch: rings (shared cards, proxies, templates, synchronised), a company, benign singles."""
     rng = np.random.default_rng(7)
     accounts: list[dict[str, Any]] = []
     payments: list[dict[str, Any]] = []
@@ -76,9 +75,10 @@ def write_world(directory: Path, rings: dict[str, list[str]]) -> Path:
         payments += p
         exchanges += e
         truth += [{"account_id": account, "actor": f"ring-{ring}"} for account in ids]
-    for i, account in enumerate(COMPANY):  # genuine staff: one corporate card, one office subnet
+    for i, account in enumerate(COMPANY):  # genuine staff: one corporate card, one office subnet, one org
         accounts.append({"account_id": account, "created_at": (START - timedelta(days=400 + 30 * i)).isoformat(),
-                         "email": f"staff{i}@company.example", "country": "DE", "pathway": "direct"})
+                         "email": f"staff{i}@company.example", "country": "DE", "pathway": "direct",
+                         "org_id": "org-company-example"})
         payments.append({"account_id": account, "payment_fingerprint": COMPANY_CARD, "brand": "visa",
                          "funding": "credit"})
         for n in range(4):
@@ -87,18 +87,30 @@ def write_world(directory: Path, rings: dict[str, list[str]]) -> Path:
                               "ip": f"203.0.113.{20 + i}", "prompt": _word_salad(rng),
                               "model": "atlas-2"})
         truth.append({"account_id": account, "actor": "benign"})
-    for i, account in enumerate(BENIGN):
+    for i, account in enumerate(BENIGN):  # people on their own, some of them busy
         accounts.append({"account_id": account, "created_at": (START - timedelta(days=5 * i + 1)).isoformat(),
                          "email": f"person{i}@mail.example", "country": "GB", "pathway": "direct"})
         payments.append({"account_id": account, "payment_fingerprint": f"pm_person_{i}", "brand": "mastercard",
                          "funding": "credit"})
-        for n in range(3):
+        for n in range(int(np.clip(rng.lognormal(2.0, 1.0), 3, 80))):
             exchanges.append({"account_id": account,
-                              "ts": (START + timedelta(hours=int(rng.integers(0, 600)))).isoformat(),
-                              "ip": f"100.{64 + i // 200}.{i % 200}.{n + 1}",
+                              "ts": (START + timedelta(seconds=int(rng.integers(0, 600 * 3_600)))).isoformat(),
+                              "ip": f"100.{64 + i // 200}.{i % 200}.{n % 3 + 1}",
                               "prompt": f"Person {i} asks question {n}: {rng.integers(0, 10**9)} about gardening",
                               "model": "atlas-2"})
         truth.append({"account_id": account, "actor": "benign"})
+    for f, family in enumerate(FAMILIES if families else []):  # one card and one home connection each
+        for m, account in enumerate(family):
+            accounts.append({"account_id": account,
+                             "created_at": (START - timedelta(days=300 + 40 * f + 9 * m)).isoformat(),
+                             "email": f"family{f}.member{m}@mail.example", "country": "FR", "pathway": "direct"})
+            payments.append({"account_id": account, "payment_fingerprint": f"pm_family_{f}", "brand": "visa",
+                             "funding": "debit"})
+            for _ in range(int(rng.integers(3, 30))):
+                exchanges.append({"account_id": account,
+                                  "ts": (START + timedelta(seconds=int(rng.integers(0, 600 * 3_600)))).isoformat(),
+                                  "ip": f"100.90.{f}.7", "prompt": _word_salad(rng), "model": "atlas-2"})
+            truth.append({"account_id": account, "actor": "benign"})
     frame = pd.DataFrame(exchanges)
     frame.insert(0, "request_id", [f"req-{directory.name}-{i}" for i in range(len(frame))])
     directory.mkdir(parents=True)

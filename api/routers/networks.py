@@ -17,6 +17,7 @@ from api.models import (
     GraphEdge,
     GraphEvidence,
     NetworkDetail,
+    NetworkEvidenceRecord,
     NetworkGraph,
     NetworkMember,
     NetworksPage,
@@ -83,6 +84,8 @@ async def get_network(
         features={name: float(value) for name, value in features.items() if isinstance(value, int | float)},
         evidence=[EvidenceKindSummary(kind=row["kind"], shared_nodes=row["sharedNodes"], max_members=row["maxMembers"],
                                       common_nodes=row["commonNodes"]) for row in evidence],
+        evidence_records=[NetworkEvidenceRecord.model_validate(item)
+                          for item in json.loads(record["evidenceRecords"] or "[]")],
         members=members, members_truncated=(record["size"] or 0) > len(members),
     )
 

@@ -8,4 +8,4 @@ CALL (n) {
 }
 RETURN n.networkId AS networkId, n.size AS size, n.risk AS risk, n.verdict AS verdict,
        coalesce(n.status, 'active') AS status, n.features AS features, n.firstRunId AS firstRunId,
-       n.runId AS runId, members
+       n.runId AS runId, n.evidence AS evidenceRecords, members

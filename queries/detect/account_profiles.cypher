@@ -1,7 +1,8 @@
 // Every account with the facts detection scores: sign-up, activity, capability counts, payment funding,
-// model mix and label. `nodeId` maps GDS stream results back to accounts. No params.
+// model mix, declared organisation and label. `nodeId` maps GDS stream results back to accounts. No params.
 MATCH (a:Account)
 RETURN id(a) AS nodeId, a.accountId AS accountId, a.createdAt.epochMillis AS createdAt, a.pathway AS pathway,
+       a.orgId AS orgId,
        a.status AS status, a.label AS label, coalesce(a.exchanges, 0) AS exchanges,
        coalesce(a.capCot, 0) AS capCot, coalesce(a.capCode, 0) AS capCode, coalesce(a.capTool, 0) AS capTool,
        coalesce(a.capMath, 0) AS capMath, coalesce(a.capRubric, 0) AS capRubric,

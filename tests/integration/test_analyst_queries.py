@@ -31,7 +31,7 @@ from sockhound.graph import WriteRefusedError, run_read_only, run_statements
 from sockhound.query_command import query_from_file
 from sockhound.settings import Settings, get_settings
 from tests.conftest import free_port
-from tests.detection_world import BENIGN, COMPANY, RING_A, RING_B, detection_settings, load, write_world
+from tests.detection_world import BENIGN, COMPANY, FAMILIES, RING_A, RING_B, detection_settings, load, write_world
 
 CYPHER_DIR = Path(__file__).parent / "cypher"
 BANNED, NEWCOMER, OLDTIMER = "banned-00", "newcomer-00", "oldtimer-00"
@@ -164,7 +164,7 @@ def test_payment_rings(neo4j_settings: Settings, session_driver: Driver, graph: 
     assert {(tuple(row["accountIds"]), row["sharedBy"], row["banned"]) for row in rows} == {
         (tuple(RING_A[0:4]), 4, 1), (tuple(RING_A[4:8]), 4, 0), (tuple(RING_A[8:12]), 4, 0),
         (tuple(RING_B[0:4]), 4, 0), (tuple(RING_B[4:8]), 4, 0), (tuple(COMPANY), 6, 0),
-        ((BANNED, NEWCOMER, OLDTIMER), 3, 1),
+        ((BANNED, NEWCOMER, OLDTIMER), 3, 1), *((tuple(family), 3, 0) for family in FAMILIES),
     }
     assert rows[0]["accountIds"] == COMPANY  # largest first
     ring_a_card = next(row for row in rows if row["accountIds"] == RING_A[0:4])

@@ -60,9 +60,7 @@ def test_ban_decision_is_recorded_once_and_used_by_the_next_run(
         {"label": "abusive", "source": "labeller", "recordedBy": "labeller"}]
     assert client.get(f"/v1/accounts/{target}", headers=bearer(READ_WRITE_KEY)).json()["label"] == "abusive"
 
-    with_labels = detection_settings()
-    with_labels.feature_weights["labelAbusive"] = 6.0  # the test weights leave labels out; production has 6.0
-    run_detection(neo4j_settings, detected, with_labels)
+    run_detection(neo4j_settings, detected, detection_settings())
     explanation = account_explanation(neo4j_settings, detected, target)
     assert "labelAbusive" in {record["kind"] for record in explanation["evidence"]}
     assert explanation["verdict"] != "clear"

@@ -24,6 +24,7 @@ from tests.detection_world import (
     COMPANY,
     COMPANY_CARD,
     COMPANY_SUBNET,
+    FAMILY_MEMBERS,
     RING_A,
     RING_B,
     RING_C,
@@ -35,7 +36,8 @@ from tests.detection_world import (
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_world(tmp_path_factory.mktemp("detect") / "world", {"a": RING_A, "b": RING_B})
+    return write_world(tmp_path_factory.mktemp("detect") / "world", {"a": RING_A, "b": RING_B},
+                       families=True)
 
 
 @pytest.fixture
@@ -78,8 +80,10 @@ def test_detect_export_and_evaluate(neo4j_settings: Settings, loaded: Driver, wo
     run = loaded.execute_query("MATCH (r:DetectionRun {runId: $runId}) RETURN r", runId=result.run_id,
                                database_=neo4j_settings.neo4j_database).records[0]["r"]
     assert run["status"] == "complete"
-    assert {"project", "communities", "pagerank", "write"} <= set(json.loads(run["timings"]))
-    assert json.loads(run["counts"])["accounts"] == len(RING_A) + len(RING_B) + len(COMPANY) + len(BENIGN)
+    assert {"project", "communities", "score", "write"} <= set(json.loads(run["timings"]))
+    assert json.loads(run["counts"])["accounts"] == (len(RING_A) + len(RING_B) + len(COMPANY) + len(BENIGN)
+                                                     + len(FAMILY_MEMBERS))
+    assert (table.loc[FAMILY_MEMBERS, "verdict"] == "clear").all()
     assert "hub_caps" in json.loads(run["parameters"])["detection"]
 
     runner = CliRunner()
@@ -153,8 +157,10 @@ def test_explanations_sum_to_risk(neo4j_settings: Settings, loaded: Driver, cli_
         for record in explained["evidence"]:
             assert {"kind", "weight", "logOdds", "contribution", "value"} <= set(record)
     ring_member = account_explanation(neo4j_settings, loaded, RING_A[3])
-    payment = next(record for record in ring_member["evidence"] if record["kind"] == "evPayment")
-    assert payment["sharedBy"] == 4 and payment["items"] == 1
+    payment = next(record for record in ring_member["evidence"] if record["kind"] == "payment")
+    assert payment["sharedBy"] == 4 and payment["value"] == 1.0 and payment["family"] == "trace"
+    network = next(record for record in ring_member["evidence"] if record["kind"] == "network")
+    assert network["coordination"] > 0 and network["usage"] > 0
     assert ring_member["network"]["networkId"] == ring_member["networkId"]
 
     pair = pair_explanation(neo4j_settings, loaded, RING_A[0], RING_A[3], detection)
@@ -196,9 +202,10 @@ def test_allow_listed_evidence_no_longer_links(neo4j_settings: Settings, loaded:
     after = pair_explanation(neo4j_settings, loaded, COMPANY[0], COMPANY[1], detection)
     assert all(item["weight"] == 0 for item in after["shared"])
     assert {item["ignored"] for item in after["shared"]} == {"allow-listed"}
-    second = run_detection(neo4j_settings, loaded, detection)
-    assert second.accounts.loc[COMPANY, "community"].nunique() == len(COMPANY)  # no two staff linked any more
-    assert (second.accounts.loc[COMPANY, ["evPaymentWeight", "evSubnetWeight"]] == 0).all().all()
+    run_detection(neo4j_settings, loaded, detection)
+    for other in COMPANY[1:]:  # no two staff linked any more by the card or the office
+        shared = pair_explanation(neo4j_settings, loaded, COMPANY[0], other, detection)["shared"]
+        assert all(item["weight"] == 0 for item in shared if item["kind"] in ("payment", "ip", "subnet"))
 
     removed = runner.invoke(cli(), ["allowlist", "remove", "--kind", "payment", "--value", COMPANY_CARD])
     assert removed.exit_code == 0 and "removed 1 entry" in removed.output

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import itertools
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from detect.allowlist import allow_list_keys
 from detect.config import DetectionSettings
 from detect.explain import rarity_weight
-from detect.features import FEATURES, account_features, network_features
 from detect.network_ids import match_network_ids
-from detect.scoring import explanation_record, log_odds_terms, risk_scores, verdict_of, waterfall
+from detect.scoring import verdict_of
 from loaders.fingerprints import PromptFingerprinter
 from loaders.privacy import KeyedHasher, hash_ips, hash_payment_fingerprints
 
@@ -41,13 +39,6 @@ def test_a_split_network_keeps_its_id_for_the_larger_part_only() -> None:
     communities = {1: {f"a{i}" for i in range(7)}, 2: {f"a{i}" for i in range(7, 10)}}
     ids = match_network_ids(communities, previous, 0.2, fresh_id=lambda: "fresh")
     assert ids == {1: "net-a", 2: "fresh"}
-
-
-def test_waterfall_contributions_sum_to_the_final_risk() -> None:
-    prior_risk, steps = waterfall(-4.0, [("a", 2.5), ("b", -0.7), ("c", 3.1)])
-    final = 1.0 / (1.0 + np.exp(-(-4.0 + 2.5 - 0.7 + 3.1)))
-    assert prior_risk + sum(step[2] for step in steps) == pytest.approx(final, abs=1e-12)
-    assert steps[1][2] < 0
 
 
 def test_verdict_thresholds_come_from_settings() -> None:
@@ -80,41 +71,3 @@ def test_allow_list_keys_match_the_loaders_hashes() -> None:
         "0123456789abcdef0123456789abcdef"]
     with pytest.raises(ValueError, match="kind"):
         allow_list_keys("email", "x@example.org", hasher)
-
-
-def _profiles() -> pd.DataFrame:
-    rows = []
-    for i in range(6):
-        rows.append({
-            "nodeId": i, "accountId": f"acct-{i}", "createdAt": 1_000_000 + i * 60_000, "pathway": "direct",
-            "status": "active", "label": "abusive" if i == 0 else None, "exchanges": 300, "capCot": 280,
-            "capCode": 0, "capTool": 0, "capMath": 200, "capRubric": 0, "capRewrite": 0, "hourOfDay": [12] * 24,
-            "activeHours": 200, "activeDays": 10, "maxPerHour": 3, "p95PerHour": 3.0, "maxPerDay": 390,
-            "meanPerActiveDay": 300.0, "outputTokens": 0, "tokenReports": 0, "firstSeen": 0, "lastSeen": 0,
-            "fundings": ["prepaid"], "models": [],
-        })
-    return pd.DataFrame(rows)
-
-
-def test_features_scores_and_explanations_are_consistent() -> None:
-    settings = DetectionSettings(feature_weights={name: 0.5 for name in FEATURES}, prior_log_odds=-5.0)
-    profiles = _profiles()
-    evidence = pd.DataFrame([{"accountId": f"acct-{i}", "kind": "payment", "items": 1, "rarest": 3, "weight": 0.8}
-                             for i in range(3)])
-    proximity = pd.Series({"acct-1": 0.2})
-    table = account_features(profiles, evidence, proximity, settings)
-    table = network_features(table, pd.Series({"acct-0": 7, "acct-1": 7, "acct-2": 7}), settings)
-    assert list(table["communitySize"]) == [3, 3, 3, 1, 1, 1]
-    seeds = table["networkSeeds"]
-    assert float(seeds["acct-1"]) > 0 and float(seeds["acct-0"]) == 0
-    assert float(table["networkBurst"]["acct-1"]) == 1.0
-    risk = risk_scores(table, settings)
-    assert risk.between(0, 1).all() and float(risk["acct-1"]) > float(risk["acct-4"])
-    terms = log_odds_terms(table, settings.feature_weights)
-    row = {str(k): v for k, v in table.to_dict("index")["acct-1"].items()}
-    row_terms = {str(k): float(v) for k, v in terms.to_dict("index")["acct-1"].items()}
-    record = explanation_record(row, row_terms, settings, "net-x")
-    total = record["prior"]["contribution"] + sum(item["contribution"] for item in record["records"])
-    assert total == pytest.approx(float(risk["acct-1"]), abs=1e-9)
-    payment = next(item for item in record["records"] if item["kind"] == "evPayment")
-    assert payment["sharedBy"] == 3 and payment["items"] == 1
