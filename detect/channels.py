@@ -173,25 +173,20 @@ def organisation_codes(organisation: pd.Series) -> IntArray:
     return np.asarray(np.where(codes >= 0, codes, -1 - np.arange(len(codes))), dtype=np.int64)
 
 
-def _co_members(items: pd.DataFrame, community: IntArray, created: FloatArray, organisation: IntArray,
+def _co_members(pairs: SharedPairs, community: IntArray, created: FloatArray,
                 burst_window_ms: float) -> pd.DataFrame:
-    """Per account and shared-trace channel (plus burst): how many other members of its community share
-    it outside its own declared organisation (for items: the most any one of its items links; for burst:
-    members created within the window)."""
+    """Per account and trace channel (plus burst): how many other members of its community share it
+    (distinct partners on that channel, outside its own declared organisation; for the burst, members
+    created within the window)."""
     accounts = len(community)
     observed = pd.DataFrame(0, index=pd.RangeIndex(accounts), columns=[*ITEM_CHANNELS, Channel.BURST])
-    org = pd.Series(organisation, dtype=np.int64)
-    if len(items):
-        frame = items.assign(community=community[items["account"].to_numpy()],
-                             org=org.to_numpy()[items["account"].to_numpy()])
-        frame = frame[frame["community"] >= 0]
-        holders = frame.groupby(["community", "item"])["account"].transform("nunique").to_numpy()
-        same_org = frame.groupby(["community", "item", "org"])["account"].transform("nunique").to_numpy()
-        frame = frame.assign(others=holders - same_org)
-        best = frame.groupby(["account", "channel"])["others"].max().unstack("channel")
-        for channel in ITEM_CHANNELS:
-            if channel in best.columns:
-                observed.loc[best.index, channel] = best[channel].fillna(0).astype(np.int64)
+    for channel in ITEM_CHANNELS:
+        if str(channel) not in pairs.by_channel:
+            continue
+        first, second = pairs.by_channel[str(channel)]
+        same = (community[first] >= 0) & (community[first] == community[second])
+        observed[channel] = (np.bincount(first[same], minlength=accounts)
+                             + np.bincount(second[same], minlength=accounts)).astype(np.int64)[:accounts]
     placed = (community >= 0) & np.isfinite(created)
     if placed.any():
         rows = np.flatnonzero(placed)
@@ -210,8 +205,7 @@ PAIR_THRESHOLDS: Final = {Channel.LINKED: 2, Channel.TIGHTLY_LINKED: 3}
 TRACE_CHANNELS: Final = (*ITEM_CHANNELS, Channel.BURST)
 
 
-def trace_channels(items: pd.DataFrame, pairs: SharedPairs, community: IntArray, created: pd.Series,
-                   organisation: IntArray, burst_window_hours: float,
+def trace_channels(pairs: SharedPairs, community: IntArray, created: pd.Series, burst_window_hours: float,
                    chance_level: float) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(shows, null, co-members) per account for the trace channels, the burst and the pair-agreement
     channels; co-members: how many other members share it (agree with it, for the pair channels).
@@ -224,12 +218,12 @@ def trace_channels(items: pd.DataFrame, pairs: SharedPairs, community: IntArray,
     at once, and the expected count is over the whole graph, `(N - 1) * p2` (`p3`), with `p2` the chance
     that one random account agrees with it on two channels, channels independent (detect/pairs.py); the
     network model then holds the share shown against what the graph's communities show in general.
-    `items`: account (index into the profiles), item, channel, k. `community`: per account, -1 for none.
+    `pairs`: the graph's shared pairs (detect/pairs.py). `community`: per account, -1 for none.
     """
     values = pd.to_numeric(created, errors="coerce").to_numpy(dtype=np.float64)
     window = burst_window_hours * HOUR_MS
     rates = _partner_rates(pairs, values, window)
-    observed = _co_members(items, community, values, organisation, window)
+    observed = _co_members(pairs, community, values, window)
     thresholds = tuple(PAIR_THRESHOLDS.values())
     agreement = pair_agreement(pairs, community, values, window, thresholds)
     chances = chance_of_agreeing(rates.loc[:, list(TRACE_CHANNELS)].to_numpy(dtype=np.float64), thresholds)

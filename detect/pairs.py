@@ -40,6 +40,8 @@ class SharedPairs:
     # per account (rows) and channel (columns): how many other accounts share that channel with it
     # (distinct partners through items up to `exact_up_to` holders, plus k - 1 for each larger item)
     partners: pd.DataFrame
+    # per channel: its distinct pairs (first, second), declared organisations left out
+    by_channel: dict[str, tuple[IntArray, IntArray]]
 
 
 def _pairs_of_groups(holders: IntArray, starts: IntArray, sizes: IntArray, rng: np.random.Generator,
@@ -76,7 +78,7 @@ def shared_pairs(items: pd.DataFrame, organisation: IntArray, *, seed: int = 0, 
     negative codes for none) are left out."""
     empty = np.zeros(0, dtype=np.int64)
     if not len(items):
-        return SharedPairs(empty, empty, empty, pd.DataFrame())
+        return SharedPairs(empty, empty, empty, pd.DataFrame(), {})
     frame = items.loc[:, ["item", "account", "channel"]].drop_duplicates(["item", "account"])
     frame = frame.sort_values(["item", "account"], kind="stable")
     _, first_rows = np.unique(frame["item"].to_numpy(), return_index=True)
@@ -87,6 +89,7 @@ def shared_pairs(items: pd.DataFrame, organisation: IntArray, *, seed: int = 0, 
     accounts = int(holders.max()) + 1
     keys_per_channel: list[IntArray] = []
     partner_counts: dict[str, IntArray] = {}
+    by_channel: dict[str, tuple[IntArray, IntArray]] = {}
     for channel in pd.unique(channels):
         chosen = (sizes >= 2) & (channels == channel)
         if not chosen.any():
@@ -105,11 +108,14 @@ def shared_pairs(items: pd.DataFrame, organisation: IntArray, *, seed: int = 0, 
             count = np.maximum(count, exact_count)
         partner_counts[str(channel)] = count
         declared = organisation[low] != organisation[high]
-        keys_per_channel.append(np.unique(low[declared] * accounts + high[declared]))
+        channel_keys = np.unique(low[declared] * accounts + high[declared])
+        keys_per_channel.append(channel_keys)
+        by_channel[str(channel)] = (channel_keys // accounts, channel_keys % accounts)
     if not keys_per_channel:
-        return SharedPairs(empty, empty, empty, pd.DataFrame())
+        return SharedPairs(empty, empty, empty, pd.DataFrame(), {})
     keys, traces = np.unique(np.concatenate(keys_per_channel), return_counts=True)
-    return SharedPairs(keys // accounts, keys % accounts, traces.astype(np.int64), pd.DataFrame(partner_counts))
+    return SharedPairs(keys // accounts, keys % accounts, traces.astype(np.int64), pd.DataFrame(partner_counts),
+                       by_channel)
 
 
 def pair_agreement(pairs: SharedPairs, community: IntArray, created: FloatArray, burst_window_ms: float,

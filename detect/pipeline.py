@@ -232,7 +232,7 @@ def model_scores(profiles: pd.DataFrame, items: pd.DataFrame, levels: npt.NDArra
         rows = np.flatnonzero(community >= 0)
         if not len(rows):
             continue
-        shows, null, observed = trace_channels(items, pairs, community, profiles["createdAt"], organisation,
+        shows, null, observed = trace_channels(pairs, community, profiles["createdAt"],
                                                detection.burst_window_hours, detection.chance_level)
         for column in usage.columns:
             shows[column] = usage[column].to_numpy()

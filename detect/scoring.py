@@ -150,7 +150,7 @@ def explanation_record(scores: Scores, account: int, network_id: str | None,
                                running - prior_risk, networkSize=int(network["size"]),
                                coordination=round(float(network["coordination"]), 4),
                                usage=round(float(network["usage"]), 4)))
-        weights = fit.weights[row]
+        weights = fit.tie_weights[row]
         logit = float(fit.prior_log_odds[row])
         for h in sorted(range(len(CHANNELS)), key=lambda h: -abs(float(weights[h]))):
             if abs(float(weights[h])) <= 1e-12:
