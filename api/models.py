@@ -33,7 +33,8 @@ class Body(BaseModel):
 class EvidenceRecord(BaseModel):
     """One step of the account's risk waterfall (from the last detection run)."""
 
-    kind: str = Field(description="The feature, e.g. `evPayment` (shared payment methods) or `networkSync`.")
+    kind: str = Field(description="`network` (its community as a whole), a channel of its own tie (e.g. `payment`, "
+                                  "`linked`, `volume`; docs/scoring.md) or `labelAbusive` / `labelBenign`.")
     description: str
     value: float
     weight: float = Field(description="Log-odds per unit of the feature.")

@@ -1,10 +1,10 @@
 """Benchmark `sockhound detect` on the world currently loaded, beside the same pipeline done in-process.
 
-Prints the wall time of a full detection run (what `sockhound detect` runs: read, GDS projection, Leiden, WCC,
-personalised PageRank, scoring, writes) with its stage timings, the peak JVM heap used by the Neo4j server
-during the run (sampled through JMX every 100 ms) and this process's peak RSS; then the same linkage
-pipeline in-process with networkx (edges read with the same weights, Louvain, connected components,
-personalised PageRank, the same scoring; no writes), and the ratio.
+Prints the wall time of a full detection run (what `sockhound detect` runs: read, GDS projection, Leiden at
+each resolution with every level, WCC, the network model, writes) with its stage timings, the peak JVM heap
+used by the Neo4j server during the run (sampled through JMX every 100 ms) and this process's peak RSS; then
+the same pipeline in-process with networkx (edges read with the same weights, Louvain with every level,
+connected components, the same network model; no writes), and the ratio.
 
 Run: .venv/bin/python bench/detect.py --label demo-s0        (uses NEO4J_URI or the local runtime)
 """
@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from detect.config import get_detection_settings
-from detect.pipeline import linkage_parameters, run_detection, score_accounts
+from detect.pipeline import item_frame, linkage_parameters, model_scores, run_detection
 from queries import load_query
 from sockhound.graph import connected_driver, read_query
 from sockhound.settings import get_settings
@@ -72,9 +73,8 @@ def networkx_pipeline(settings: Any, driver: Any) -> tuple[float, dict[str, floa
     began = time.perf_counter()
     parameters = linkage_parameters(settings, driver, detection)
     profiles = pd.DataFrame([dict(r) for r in read_query(settings, driver, "detect/account_profiles")])
-    evidence = pd.DataFrame([dict(r) for r in read_query(settings, driver, "detect/account_evidence", parameters)],
-                            columns=["accountId", "kind", "items", "rarest", "weight"])
-    seeds = [int(r["nodeId"]) for r in read_query(settings, driver, "detect/abusive_seeds")]
+    node_to_index = pd.Series(np.arange(len(profiles), dtype=np.int64), index=profiles["nodeId"].to_numpy())
+    items = item_frame(read_query(settings, driver, "detect/account_items", parameters)[0], node_to_index)
     edges = read_query(settings, driver, "bench/detect_linkage_edges", parameters)
     timings["read"] = time.perf_counter() - began
     step = time.perf_counter()
@@ -82,25 +82,19 @@ def networkx_pipeline(settings: Any, driver: Any) -> tuple[float, dict[str, floa
     graph.add_weighted_edges_from((int(r["source"]), int(r["target"]), float(r["weight"])) for r in edges)
     timings["build"] = time.perf_counter() - step
     step = time.perf_counter()
-    communities = nx.community.louvain_communities(graph, weight="weight", seed=detection.random_seed)
-    community_of = {node: index for index, members in enumerate(communities) for node in members}
+    # every level of Louvain, finest first, as GDS's intermediate communities
+    partitions = list(nx.community.louvain_partitions(graph, weight="weight", seed=detection.random_seed))
+    levels = np.full((len(profiles), max(len(partitions), 1)), -1, dtype=np.int64)
+    for level, partition in enumerate(partitions):
+        for community, members in enumerate(partition):
+            rows = node_to_index.reindex([node for node in members if node in node_to_index.index]).to_numpy()
+            levels[rows.astype(np.int64), level] = community
     timings["communities"] = time.perf_counter() - step
     step = time.perf_counter()
     components = nx.number_connected_components(graph)
     timings["components"] = time.perf_counter() - step
     step = time.perf_counter()
-    present = [node for node in seeds if node in graph]
-    proximity: dict[int, float] = {}
-    if present:
-        personalization = {node: 1.0 for node in present}
-        proximity = nx.pagerank(graph, alpha=detection.pagerank_damping, personalization=personalization,
-                                weight="weight", max_iter=max(detection.pagerank_iterations, 100), tol=1e-6)
-    timings["pagerank"] = time.perf_counter() - step
-    step = time.perf_counter()
-    node_to_account = dict(zip(profiles["nodeId"], profiles["accountId"], strict=True))
-    community = pd.Series({node_to_account[n]: c for n, c in community_of.items() if n in node_to_account})
-    scores = pd.Series({node_to_account[n]: s for n, s in proximity.items() if n in node_to_account}, dtype=float)
-    score_accounts(profiles, evidence, community, scores, detection)
+    model_scores(profiles, items, levels, detection)
     timings["score"] = time.perf_counter() - step
     return time.perf_counter() - began, timings, components
 
@@ -127,11 +121,11 @@ def main() -> None:
         if options.skip_networkx:
             return
         nx_wall, nx_timings, components = networkx_pipeline(settings, driver)
-        print(f"[{options.label}] same pipeline in-process (networkx Louvain + PageRank, no writes): "
+        print(f"[{options.label}] same pipeline in-process (networkx Louvain, every level; no writes): "
               f"{nx_wall:.1f}s wall, client peak RSS {rss_mb():,.0f} MiB, {components:,} components")
         print("  stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in nx_timings.items()))
-        graph_gds = sum(result.timings.get(k, 0.0) for k in ("project", "communities", "components", "pagerank"))
-        graph_nx = sum(nx_timings.get(k, 0.0) for k in ("build", "communities", "components", "pagerank"))
+        graph_gds = sum(result.timings.get(k, 0.0) for k in ("project", "communities", "components"))
+        graph_nx = sum(nx_timings.get(k, 0.0) for k in ("build", "communities", "components"))
         print(f"  ratio networkx / GDS: whole pipeline {nx_wall / wall:.2f}x (GDS run includes writes), "
               f"graph work {graph_nx / max(graph_gds, 1e-9):.2f}x")
 

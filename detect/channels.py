@@ -14,7 +14,8 @@ u-probability, in closed form instead of sampled, so rare evidence is not lost t
   Co-members of the same declared organisation (`orgId`, the platform's own record) are not counted:
   a team sharing its corporate card and office NAT declares that relationship; sock puppets hide it.
 * usage channels (volume, flatRate, roundTheClock, capFocus): `x` = in the top decile of the scored
-  accounts active enough for the value to mean something (a quantile of this data, not a fixed number);
+  accounts that are active enough for the value to mean something and share nothing rare with anyone
+  (the platform's independent customers: a quantile of this data, not a fixed number);
   prepaid and banned are facts of the account. For these `u` is the rate among all accounts of the graph.
 * pair channels (linked, tightlyLinked): a member agrees with the same co-member on two (three) or more
   channels more often than chance gives anywhere in the graph (detect/pairs.py).
@@ -71,7 +72,7 @@ CHANNELS: Final[tuple[Channel, ...]] = tuple(Channel)
 FAMILY_OF: Final[dict[Channel, Family]] = {
     **{channel: Family.TRACE for channel in (
         Channel.PAYMENT, Channel.ADDRESS, Channel.EMAIL, Channel.PROMPT, Channel.SYNC, Channel.BURST)},
-    Channel.LINKED: Family.COORDINATION,
+    Channel.LINKED: Family.TRACE,
     Channel.TIGHTLY_LINKED: Family.COORDINATION,
     **{channel: Family.USAGE for channel in (
         Channel.VOLUME, Channel.FLAT_RATE, Channel.ROUND_THE_CLOCK, Channel.CAP_FOCUS, Channel.PREPAID,
@@ -105,16 +106,17 @@ CHANNEL_DESCRIPTIONS: Final[dict[Channel, str]] = {
 }
 CAPABILITY_COLUMNS: Final = ("capCot", "capCode", "capTool", "capMath", "capRubric", "capRewrite")
 ACTIVE_EXCHANGES: Final = 20
+MIN_REFERENCE: Final = 100  # fewer unlinked active accounts than this: all active accounts are the reference
 
 
-def _top_decile(values: pd.Series, eligible: pd.Series) -> BoolArray:
-    """True for eligible accounts in the top decile of the eligible accounts (those with enough activity
-    for the value to say something). A value that a large share of them ties at is no distinction (then
-    only values above it count) unless it is the top value and held by at most half; 0 never is.
-
-    The reference is the active accounts, not all of them: most accounts of a platform are nearly idle,
-    and against them every ordinary busy customer would look like a machine."""
-    pool = values[eligible].astype(float)
+def _top_decile(values: pd.Series, eligible: pd.Series, reference: pd.Series) -> BoolArray:
+    """True for eligible accounts (those with enough activity for the value to say something) at or above
+    the 90th percentile of the eligible reference accounts. A value that a large share of the reference
+    ties at is no distinction (then only values above it count) unless it is their top value and held by
+    at most half; 0 never is."""
+    pool = values[eligible & reference].astype(float)
+    if len(pool) < MIN_REFERENCE:
+        pool = values[eligible].astype(float)
     if pool.empty:
         return np.zeros(len(values), dtype=bool)
     cut = float(pool.quantile(0.9))
@@ -124,10 +126,17 @@ def _top_decile(values: pd.Series, eligible: pd.Series) -> BoolArray:
     return np.asarray(eligible & chosen & (values > 0), dtype=bool)
 
 
-def usage_indicators(profiles: pd.DataFrame) -> pd.DataFrame:
-    """Per account (profiles' order): the usage channels as booleans, from profile facts and data quantiles."""
+def usage_indicators(profiles: pd.DataFrame, linked: BoolArray | None = None) -> pd.DataFrame:
+    """Per account (profiles' order): the usage channels as booleans, from profile facts and data quantiles.
+
+    The quantiles are taken over the accounts that share no rare evidence with anybody (`linked` False),
+    when there are enough of them: those are the platform's independent customers, so a large operation
+    (all of whose accounts are linked) does not set the bar it is measured against. Most accounts of a
+    platform are nearly idle, so the reference is its active accounts, not all of them."""
     exchanges = profiles["exchanges"].astype(float)
     active = exchanges >= ACTIVE_EXCHANGES
+    reference = pd.Series(True, index=profiles.index) if linked is None else pd.Series(~linked,
+                                                                                        index=profiles.index)
     per_day = profiles["meanPerActiveDay"].astype(float)
     flat = (profiles["p95PerHour"].astype(float) / profiles["maxPerHour"].astype(float).clip(lower=1.0)).clip(0, 1)
     hours = profiles["hourOfDay"].apply(lambda values: sum(1 for v in (values or []) if v > 0)).astype(float)
@@ -135,12 +144,13 @@ def usage_indicators(profiles: pd.DataFrame) -> pd.DataFrame:
     focus = (caps.max(axis=1) / exchanges.clip(lower=1.0)).clip(0, 1)
     fundings = profiles["fundings"].apply(
         lambda values: bool(values) and any(v in ("prepaid", "virtual") for v in values))
+    flat_eligible = active & (profiles["activeHours"].astype(float) >= 24) & (
+        profiles["maxPerHour"].astype(float) >= 4)
     return pd.DataFrame({
-        Channel.VOLUME: _top_decile(per_day, active),
-        Channel.FLAT_RATE: _top_decile(flat, active & (profiles["activeHours"].astype(float) >= 24)
-                                       & (profiles["maxPerHour"].astype(float) >= 4)),
-        Channel.ROUND_THE_CLOCK: _top_decile(hours, active),
-        Channel.CAP_FOCUS: _top_decile(focus, active),
+        Channel.VOLUME: _top_decile(per_day, active, reference),
+        Channel.FLAT_RATE: _top_decile(flat, flat_eligible, reference),
+        Channel.ROUND_THE_CLOCK: _top_decile(hours, active, reference),
+        Channel.CAP_FOCUS: _top_decile(focus, active, reference),
         Channel.PREPAID: fundings.to_numpy(dtype=bool),
         Channel.BANNED: (profiles["label"] == "abusive").to_numpy(dtype=bool),
     }, index=profiles.index)

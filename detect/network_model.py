@@ -96,6 +96,10 @@ def fit_networks(community: IntArray, shows: pd.DataFrame, null: pd.DataFrame, m
     sizes = np.bincount(codes, minlength=count).astype(np.float64)
     row_weight = np.minimum(1.0, typical_weight / np.maximum(sizes, 1.0))[codes]
     typical = (row_weight[:, None] * x).sum(axis=0) / max(float(row_weight.sum()), 1.0)
+    family = np.array([FAMILY_OF[channel] for channel in CHANNELS])
+    # only for the traces: the channels that decide a network keep their chance null, so that many
+    # networks (an operation of thousands of small rings) cannot make themselves typical
+    typical = np.where(family == Family.TRACE, typical, 0.0)
     u = np.clip(np.maximum(u, typical[None, :]), _EPS, 1 - _EPS)
     n = np.bincount(codes, minlength=count).astype(np.float64)
     mean_u = np.stack([np.bincount(codes, weights=u[:, h], minlength=count) for h in range(len(CHANNELS))],
@@ -115,7 +119,6 @@ def fit_networks(community: IntArray, shows: pd.DataFrame, null: pd.DataFrame, m
         belongs = _sigmoid(logit)
     evidence: FloatArray = np.stack([np.bincount(codes, weights=belongs * weights[:, h], minlength=count)
                                      for h in range(len(CHANNELS))], axis=1).astype(np.float64)
-    family = np.array([FAMILY_OF[channel] for channel in CHANNELS])
     coordination = evidence[:, family == Family.COORDINATION].sum(axis=1)
     usage = _beyond_strongest(evidence[:, family == Family.USAGE])
     log_odds = np.minimum(coordination, usage) - np.log(max(count, 2))

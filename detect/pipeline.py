@@ -105,7 +105,7 @@ def graph_algorithms(
     after_projection: Callable[[Any], None] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """(communities: nodeId, intermediateCommunityIds: every level of every resolution in
-    `leiden_gammas`, each finest first), counts; the projection is dropped."""
+    `leiden_gammas`, in order of preference), counts; the projection is dropped."""
     counts: dict[str, int] = {}
     with ExitStack() as stack:
         with timer.stage("project"):
@@ -129,9 +129,11 @@ def graph_algorithms(
                         max_levels=detection.leiden_max_levels, include_intermediate_communities=True,
                         gamma=gamma, random_seed=detection.random_seed)
                 runs.append(streamed.set_index("nodeId")["intermediateCommunityIds"])
-            # every level of every resolution, side by side: a candidate community is any of them
+            # every level of every resolution, side by side, in order of preference: the highest resolution
+            # first, and within one its final level (Leiden's answer) first, then the finer ones
+            ordered = [run.map(lambda levels: list(levels)[::-1]) for run in runs[::-1]]
             communities = pd.DataFrame({"intermediateCommunityIds": [
-                [value for run in nested for value in run] for nested in zip(*(run.to_list() for run in runs),
+                [value for run in nested for value in run] for nested in zip(*(run.to_list() for run in ordered),
                                                                              strict=True)]},
                 index=runs[0].index).reset_index()
         with timer.stage("components"):
@@ -180,8 +182,8 @@ def item_frame(record: Any, node_to_index: pd.Series) -> pd.DataFrame:
 
 
 def candidate_communities(levels: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """Per account and level (Leiden's intermediate levels, finest first), a candidate id unique across
-    levels; a community whose member set already appeared at a finer level is not a new candidate (-1)."""
+    """Per account and level (columns in order of preference), a candidate id unique across levels; a
+    community whose member set already appeared in a preferred column is not a new candidate (-1)."""
     accounts, depth = levels.shape
     salt = np.asarray(np.random.default_rng(0).integers(0, 2**62, size=accounts, dtype=np.int64), dtype=np.uint64)
     candidates = np.full(levels.shape, -1, dtype=np.int64)
@@ -222,7 +224,9 @@ def model_scores(profiles: pd.DataFrame, items: pd.DataFrame, levels: npt.NDArra
     if levels.ndim == 1:
         levels = levels[:, None]
     candidates = candidate_communities(levels)
-    usage = usage_indicators(profiles).reset_index(drop=True)
+    linked = np.zeros(len(profiles), dtype=bool)
+    linked[items["account"].to_numpy(dtype=np.int64)] = True
+    usage = usage_indicators(profiles, linked).reset_index(drop=True)
     organisation = organisation_codes(
         profiles["orgId"] if "orgId" in profiles.columns else pd.Series([None] * len(profiles)))
     pairs = shared_pairs(items, organisation, seed=detection.random_seed)

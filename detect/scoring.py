@@ -68,9 +68,9 @@ class Scores:
 
 
 def score_accounts(profiles: pd.DataFrame, fit: NetworkFit, settings: DetectionSettings) -> Scores:
-    """Risk and verdict per account (profiles in account-index order): each account takes the tested
-    candidate community that gives it the highest `P(network) * P(belongs)` (its finest one when that
-    risk is below the suspect threshold)."""
+    """Risk and verdict per account (profiles in account-index order). Each account takes the most
+    preferred of the tested candidate communities that give it its highest `P(network) * P(belongs)` (or
+    at least the sockpuppet threshold)."""
     index = pd.Index(profiles["accountId"].astype(str), name="accountId")
     accounts = len(index)
     network_probability = fit.networks["probability"].to_numpy()
@@ -78,16 +78,18 @@ def score_accounts(profiles: pd.DataFrame, fit: NetworkFit, settings: DetectionS
     row_risk = network_probability[fit.codes] * fit.belongs if len(members) else np.zeros(0)
     member_row = np.full(accounts, -1, dtype=np.int64)
     if len(members):
-        # rows come level by level, finest first: an account with nothing against it stays in the finest
-        # community the linkage graph gives it; one with risk takes its riskiest candidate
-        finest = np.full(accounts, -1, dtype=np.int64)
-        finest[members[::-1]] = np.arange(len(members) - 1, -1, -1)
-        order = np.lexsort((-row_risk, members))  # by account, riskiest candidate first
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = members[order][1:] != members[order][:-1]
-        member_row[members[order][first]] = order[first]
-        quiet = (member_row >= 0) & (row_risk[np.maximum(member_row, 0)] < settings.suspect_threshold)
-        member_row[quiet] = finest[quiet]
+        # rows come in order of preference (detect/pipeline.py: Leiden's own answer at the highest
+        # resolution first, then its coarser and finer levels, then the lower resolutions): an account takes
+        # the first candidate that gives it its highest risk (or at least the sockpuppet threshold), and
+        # the first one of all when none lifts it to the suspect threshold
+        best = np.zeros(accounts)
+        np.maximum.at(best, members, row_risk)
+        enough = row_risk >= np.minimum(best[members], settings.sockpuppet_threshold) - 1e-12
+        quiet = best[members] < settings.suspect_threshold
+        chosen_rows = np.flatnonzero(enough | quiet)
+        first_chosen = np.full(accounts, -1, dtype=np.int64)
+        first_chosen[members[chosen_rows[::-1]]] = chosen_rows[::-1]
+        member_row = first_chosen
     tested = member_row >= 0
     chosen = member_row[tested]
     community = np.full(accounts, -1, dtype=np.int64)

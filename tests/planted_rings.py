@@ -21,8 +21,8 @@ def _words(rng: np.random.Generator, count: int) -> str:
 
 
 def write_planted_rings(directory: Path, ring_sizes: list[int], genuine: int, seed: int = 5) -> Path:
-    """Rings of the given sizes (each: two shared prepaid cards, its own datacenter /24, one scheduler,
-    templated prompts, created in one burst; one VPN exit shared with the crowd) and `genuine` people
+    """Rings of the given sizes (each: two shared prepaid cards, its own datacenter /24, its own scheduler and
+    prompt template, created in one burst; one VPN exit shared with the crowd) and `genuine` people
     (own cards and homes; a third of them on the shared VPN exits; families of three on one card)."""
     rng = np.random.default_rng(seed)
     accounts: list[dict[str, Any]] = []
@@ -31,7 +31,8 @@ def write_planted_rings(directory: Path, ring_sizes: list[int], genuine: int, se
     truth: list[dict[str, str]] = []
     for ring, size in enumerate(ring_sizes):
         burst = START + timedelta(days=int(rng.integers(-20, 5)), minutes=int(rng.integers(0, 1_000)))
-        clock = int(rng.integers(0, 1_800))
+        clock = 400 * ring  # each ring its own scheduler phase, in its own 5-minute sync windows
+        topic = _words(rng, 3)  # and its own prompt template
         for member in range(size):
             account = f"ring{ring:03d}-{member:02d}"
             accounts.append({"account_id": account, "created_at": (burst + timedelta(minutes=3 * member)).isoformat(),
@@ -39,10 +40,11 @@ def write_planted_rings(directory: Path, ring_sizes: list[int], genuine: int, se
             payments.append({"account_id": account, "payment_fingerprint": f"pm_ring{ring}_{member % 2}",
                              "funding": "prepaid"})
             for wave in range(30):
-                ts = START + timedelta(seconds=clock + wave * 3_600 + int(rng.integers(0, 15)))
-                ip = VPN_EXITS[ring % len(VPN_EXITS)] if wave % 10 == 0 else f"203.{ring // 200}.{ring % 200}.{member % 4}"
+                ts = START + timedelta(seconds=clock % 14_400 + wave * 14_400 + int(rng.integers(0, 15)))
+                own = f"203.{ring // 200}.{ring % 200}.{member % 4}"
+                ip = VPN_EXITS[ring % len(VPN_EXITS)] if wave % 10 == 0 else own
                 exchanges.append({"account_id": account, "ts": ts.isoformat(), "ip": ip,
-                                  "prompt": f"Reason step by step about case {wave * 13 + member} of set {ring}, "
+                                  "prompt": f"Reason step by step about {topic} case {wave * 13 + member}, "
                                             "then give the final answer only.",
                                   "model": "atlas-3"})
             truth.append({"account_id": account, "actor": f"ring-{ring:03d}"})
