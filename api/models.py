@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Final, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 LOOKUP_MAX_IDS: Final = 1_000
 LABELS_MAX: Final = 1_000
@@ -113,15 +113,15 @@ class EvidenceKindSummary(BaseModel):
 class NetworkEvidenceRecord(BaseModel):
     """Why a community was called a network: one channel of the network model's evidence (docs/scoring.md)."""
 
-    model_config = ConfigDict(populate_by_name=True)
-
-    kind: str = Field(description="The channel: payment, ip, subnet, email, prompt, sync, burst (coordination); "
-                                  "volume, flatRate, roundTheClock, capFocus, prepaid, banned (usage).")
-    family: str = Field(description="`coordination` (traces in common) or `usage` (how the members use it).")
+    kind: str = Field(description="The channel: payment, address, email, prompt, sync, burst, linked (traces); "
+                                  "tightlyLinked (coordination); volume, flatRate, roundTheClock, capFocus, "
+                                  "prepaid, banned (usage). docs/scoring.md.")
+    family: str = Field(description="`trace`, `coordination` (pairs agreeing on several traces at once) or "
+                                    "`usage` (how the members use the platform).")
     description: str
     members: int = Field(description="Members showing the channel.")
     share: float = Field(description="Estimated share of the network's own members that show it (EM).")
-    null_share: float = Field(alias="nullShare",
+    null_share: float = Field(validation_alias=AliasChoices("nullShare", "null_share"),
                               description="How often an account shows it by chance (null model, same data).")
     evidence: float = Field(description="Nats of evidence this channel gives that the community is one network.")
 

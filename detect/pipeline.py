@@ -129,9 +129,9 @@ def graph_algorithms(
                         max_levels=detection.leiden_max_levels, include_intermediate_communities=True,
                         gamma=gamma, random_seed=detection.random_seed)
                 runs.append(streamed.set_index("nodeId")["intermediateCommunityIds"])
-            # every level of every resolution, side by side, in order of preference: the highest resolution
-            # first, and within one its final level (Leiden's answer) first, then the finer ones
-            ordered = [run.map(lambda levels: list(levels)[::-1]) for run in runs[::-1]]
+            # every level of every resolution, side by side, in order of preference: the resolutions in the
+            # order of `leiden_gammas`, and within one its final level (Leiden's answer) first, then the finer
+            ordered = [run.map(lambda levels: list(levels)[::-1]) for run in runs]
             communities = pd.DataFrame({"intermediateCommunityIds": [
                 [value for run in nested for value in run] for nested in zip(*(run.to_list() for run in ordered),
                                                                              strict=True)]},

@@ -78,8 +78,8 @@ def score_accounts(profiles: pd.DataFrame, fit: NetworkFit, settings: DetectionS
     row_risk = network_probability[fit.codes] * fit.belongs if len(members) else np.zeros(0)
     member_row = np.full(accounts, -1, dtype=np.int64)
     if len(members):
-        # rows come in order of preference (detect/pipeline.py: Leiden's own answer at the highest
-        # resolution first, then its coarser and finer levels, then the lower resolutions): an account takes
+        # rows come in order of preference (detect/pipeline.py: Leiden's own answer at the first resolution
+        # first, then its finer levels, then the next resolution's): an account takes
         # the first candidate that gives it its highest risk (or at least the sockpuppet threshold), and
         # the first one of all when none lifts it to the suspect threshold
         best = np.zeros(accounts)

@@ -122,6 +122,11 @@ class AddressBook:
         self._pool_members.append(np.asarray(members, dtype=np.int64))
         return len(self._pool_members) - 1
 
+    def nat_pool(self, first_octets: npt.NDArray[np.int64], rng: np.random.Generator, low: int, high: int) -> int:
+        """A pool of `low` to `high - 1` addresses (how many drawn from `rng`) inside one random /24 with
+        the given first octets: an office, campus or venue NAT."""
+        return self.pool(self.add(self.hosts_in(self.blocks(first_octets, 1).repeat(int(rng.integers(low, high))))))
+
     def freeze(self) -> None:
         self.table = np.concatenate(self._chunks) if self._chunks else np.zeros(0, dtype=object)
         sizes = np.array([len(m) for m in self._pool_members], dtype=np.int64)

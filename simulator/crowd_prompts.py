@@ -62,26 +62,34 @@ _COMMIT_THINGS: Final = _objects(
 _TICKET_STATES: Final = _objects("blocked on review|in progress|done|waiting for QA|reopened|needs design input")
 
 
-def _commits(pools: PromptPools, count: int, rng: np.random.Generator) -> ObjectArray:
+def _item_lists(
+    rng: np.random.Generator,
+    count: int,
+    items: tuple[int, int],
+    ids: tuple[int, int],
+    template: str,
+    first: ObjectArray,
+    second: ObjectArray,
+) -> ObjectArray:
+    """`count` texts of `items[0]` to `items[1] - 1` lines, each line `template` filled with a random
+    id in `ids` and one option of `first` and of `second`."""
+    low, high = ids
     lines = [
         "\n".join(
-            f"- {rng.integers(0x1000000, 0xFFFFFFF):07x} {verb} {thing}"
-            for verb, thing in zip(_pick(rng, _COMMIT_VERBS, n), _pick(rng, _COMMIT_THINGS, n), strict=True)
+            template.format(rng.integers(low, high), a, b)
+            for a, b in zip(_pick(rng, first, n), _pick(rng, second, n), strict=True)
         )
-        for n in rng.integers(3, 9, size=count)
+        for n in rng.integers(*items, size=count)
     ]
     return np.array(lines, dtype=object)
+
+
+def _commits(pools: PromptPools, count: int, rng: np.random.Generator) -> ObjectArray:
+    return _item_lists(rng, count, (3, 9), (0x1000000, 0xFFFFFFF), "- {:07x} {} {}", _COMMIT_VERBS, _COMMIT_THINGS)
 
 
 def _tickets(pools: PromptPools, count: int, rng: np.random.Generator) -> ObjectArray:
-    lines = [
-        "\n".join(
-            f"PROJ-{rng.integers(100, 9999)} {thing}: {state}"
-            for thing, state in zip(_pick(rng, _COMMIT_THINGS, n), _pick(rng, _TICKET_STATES, n), strict=True)
-        )
-        for n in rng.integers(3, 8, size=count)
-    ]
-    return np.array(lines, dtype=object)
+    return _item_lists(rng, count, (3, 8), (100, 9999), "PROJ-{} {}: {}", _COMMIT_THINGS, _TICKET_STATES)
 
 
 def _reviews(pools: PromptPools, count: int, rng: np.random.Generator) -> ObjectArray:

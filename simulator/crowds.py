@@ -177,7 +177,7 @@ def _cohort(
     venue = -1
     if in_person:
         octets = BUSINESS_FIRST_OCTETS if kind == HACKATHON else CAMPUS_FIRST_OCTETS
-        venue = book.pool(book.add(book.hosts_in(book.blocks(octets, 1).repeat(int(rng.integers(1, 4))))))
+        venue = book.nat_pool(octets, rng, 1, 4)
     created = sessions[0][0] + rng.integers(-2 * HOUR, HOUR, size=size)  # at the event, within ~2 hours
     existing = rng.random(size) < 0.15
     created[existing] = sessions[0][0] - (rng.uniform(30, 700, size=int(existing.sum())) * DAY).astype(np.int64)
@@ -294,7 +294,7 @@ def _office_burst(
     day = int(rng.integers(-1, max(0, config.days - 6)))
     local_nine = start + day * DAY + int((9 - float(people["tz_offset"].iloc[0])) * HOUR)
     created = local_nine + rng.integers(0, 7 * HOUR, size=size)
-    office = book.pool(book.add(book.hosts_in(book.blocks(BUSINESS_FIRST_OCTETS, 1).repeat(int(rng.integers(1, 4))))))
+    office = book.nat_pool(BUSINESS_FIRST_OCTETS, rng, 1, 4)
     domain = str(choose(rng, WORDS, 1)[0]) + str(choose(rng, WORDS, 1)[0]) + str(choose(rng, COMPANY_SUFFIXES, 1)[0])
     first, last = person_names(rng, size)
     sigma = 1.1

@@ -41,6 +41,7 @@ from simulator.identities import (
     digits,
     group_ids,
     group_sizes,
+    label_rows,
     unique_ids,
 )
 from simulator.parts import (
@@ -182,11 +183,7 @@ def build_genuine(
     company_of = group_ids(company_sizes)
     n_companies = len(company_sizes)
     office_pools = np.array(
-        [
-            book.pool(book.add(book.hosts_in(book.blocks(BUSINESS_FIRST_OCTETS, 1).repeat(int(rng.integers(1, 4))))))
-            for _ in range(n_companies)
-        ],
-        dtype=np.int64,
+        [book.nat_pool(BUSINESS_FIRST_OCTETS, rng, 1, 4) for _ in range(n_companies)], dtype=np.int64
     )
     office = np.full(total, -1, dtype=np.int64)
     office[company_members] = office_pools[company_of]
@@ -207,13 +204,7 @@ def build_genuine(
     uni_members = members[UNIVERSITY]
     n_unis = max(2, len(uni_members) // 600)
     uni_of = rng.integers(0, n_unis, size=len(uni_members))
-    campus_pools = np.array(
-        [
-            book.pool(book.add(book.hosts_in(book.blocks(CAMPUS_FIRST_OCTETS, 1).repeat(int(rng.integers(8, 40))))))
-            for _ in range(n_unis)
-        ],
-        dtype=np.int64,
-    )
+    campus_pools = np.array([book.nat_pool(CAMPUS_FIRST_OCTETS, rng, 8, 40) for _ in range(n_unis)], dtype=np.int64)
     campus = np.full(total, -1, dtype=np.int64)
     campus[uni_members] = campus_pools[uni_of]
     uni_domains = choose(rng, WORDS, n_unis) + choose(
@@ -373,18 +364,8 @@ def build_genuine(
         ]
     )
     verified = np.unique(verified)
-    labels = pd.DataFrame(
-        {
-            "account_index": verified,
-            "label": "benign",
-            "source": choose(
-                rng,
-                np.array(["enterprise-verification", "support-appeal", "ts-analyst-03"], dtype=object),
-                len(verified),
-            ),
-            "at": start - 20 * DAY + rng.integers(0, 40 * DAY, size=len(verified)),
-        }
-    )
+    sources = ("enterprise-verification", "support-appeal", "ts-analyst-03")
+    labels = label_rows(rng, verified, "benign", sources, start - 20 * DAY, 40 * DAY)
     infrastructure = Infrastructure(
         hydra_pools=hydra,
         vpn_pools=vpn_pools,

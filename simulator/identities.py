@@ -270,3 +270,22 @@ def card_rows(
 
 def person_names(rng: np.random.Generator, count: int) -> tuple[ObjectArray, ObjectArray]:
     return choose(rng, FIRST_NAMES, count), choose(rng, LAST_NAMES, count)
+
+
+def label_rows(
+    rng: np.random.Generator,
+    accounts: IntArray,
+    label: str,
+    sources: tuple[str, ...],
+    after: IntArray | int,
+    within: int,
+) -> pd.DataFrame:
+    """`label` on each of `accounts`, from one of `sources`, dated `after` plus up to `within` seconds."""
+    return pd.DataFrame(
+        {
+            "account_index": accounts,
+            "label": label,
+            "source": choose(rng, np.array(sources, dtype=object), len(accounts)),
+            "at": after + rng.integers(0, within, size=len(accounts)),
+        }
+    )

@@ -27,6 +27,7 @@ from simulator.identities import (
     digits,
     group_ids,
     group_sizes,
+    label_rows,
     tz_offsets,
     unique_ids,
 )
@@ -298,16 +299,6 @@ def build_operation(
     payments = _payments(op, slot_of, is_replacement, acc_created, rng)
 
     banned_accounts = np.flatnonzero(status == "banned")
-    labels = pd.DataFrame(
-        {
-            "account_index": banned_accounts,
-            "label": "abusive",
-            "source": choose(
-                rng,
-                np.array(["ts-analyst-07", "ts-analyst-12", "abuse-auto/velocity"], dtype=object),
-                len(banned_accounts),
-            ),
-            "at": acc_end[banned_accounts] + rng.integers(0, 1_800, size=len(banned_accounts)),
-        }
-    )
+    sources = ("ts-analyst-07", "ts-analyst-12", "abuse-auto/velocity")
+    labels = label_rows(rng, banned_accounts, "abusive", sources, acc_end[banned_accounts], 1_800)
     return Built(profile=profile, payments=payments, labels=labels)

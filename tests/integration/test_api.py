@@ -213,7 +213,8 @@ def test_networks_list_filters_and_pages(client: TestClient, world_graph: pd.Dat
     assert walked == [network["network_id"] for network in listed]
     top = max(risks)
     assert [n["risk"] for n in client.get(f"/v1/networks?status=any&min_risk={top}",
-                                          headers=bearer(READ_KEY)).json()["networks"]] == [top]
+                                          headers=bearer(READ_KEY)).json()["networks"]] == [
+        risk for risk in risks if risk >= top]
     clear_only = client.get("/v1/networks?status=any&verdict=clear", headers=bearer(READ_KEY)).json()["networks"]
     assert all(network["verdict"] == "clear" for network in clear_only)
     assert_problem(client.get("/v1/networks?verdict=evil", headers=bearer(READ_KEY)), 422, "query.verdict")
@@ -232,6 +233,12 @@ def test_network_members_and_evidence(client: TestClient, world_graph: pd.DataFr
     assert kinds["payment"]["max_members"] == 4 and kinds["payment"]["shared_nodes"] >= 3
     assert ("sync" in kinds and "template" in kinds) or "nearband" in kinds
     assert body["features"] and all(isinstance(value, float) for value in body["features"].values())
+    # why the community was called a network: the model's evidence records, strongest first, both families
+    records = body["evidence_records"]
+    assert records and [r["evidence"] for r in records] == sorted((r["evidence"] for r in records), reverse=True)
+    assert {"coordination", "usage"} <= {record["family"] for record in records}
+    tight = next(record for record in records if record["kind"] == "tightlyLinked")
+    assert tight["members"] >= len(RING_A) // 2 and tight["share"] > tight["null_share"]
     assert_problem(client.get("/v1/networks/net-unknown", headers=bearer(READ_KEY)), 404)
 
 

@@ -37,6 +37,15 @@ def _load(batch: Path) -> dict[str, pd.DataFrame]:
     return tables
 
 
+def digest(directory: Path) -> dict[str, str]:
+    """SHA-256 of every file below `directory`, by relative path."""
+    return {
+        p.relative_to(directory).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
+
+
 @pytest.fixture(scope="module")
 def small_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, pd.DataFrame], pd.DataFrame]:
     out = tmp_path_factory.mktemp("small")
@@ -71,14 +80,6 @@ def test_batch_is_complete_and_truth_covers_every_account(
 
 def test_same_seed_same_bytes_and_other_seed_differs(tmp_path: Path) -> None:
     config = preset_config("small", seed=11, accounts=700)
-
-    def digest(directory: Path) -> dict[str, str]:
-        return {
-            p.relative_to(directory).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(directory.rglob("*"))
-            if p.is_file()
-        }
-
     simulate(tmp_path / "one", config)
     simulate(tmp_path / "two", config)
     simulate(tmp_path / "three", replace(config, seed=12))

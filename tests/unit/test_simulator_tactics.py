@@ -4,7 +4,6 @@ world.json records the tactics, truth.csv marks the crowds, and a seed fixes the
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from simulator.identities import COUNTRY_OFFSETS
 from simulator.prompts import load_pools
 from simulator.tactics import SIZE_RANGES, TACTICS, draw_operation
 from simulator.world import simulate
+from tests.unit.test_simulator import digest
 
 DAY = pd.Timedelta(days=1)
 CROWDS = ("hackathon", "course", "scheduled_jobs", "office_burst")
@@ -398,14 +398,6 @@ def _office_bursts_onboard_in_a_day(world: World) -> None:
 
 def test_varied_world_is_contract_clean_and_fixed_by_its_seed(tmp_path: Path) -> None:
     config = preset_config("varied", 21, 500, include={"prompt": "upstream_only"}, scope="any")
-
-    def digest(directory: Path) -> dict[str, str]:
-        return {
-            p.relative_to(directory).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(directory.rglob("*"))
-            if p.is_file()
-        }
-
     simulate(tmp_path / "one", config)
     simulate(tmp_path / "two", preset_config("varied", 21, 500, include={"prompt": "upstream_only"}, scope="any"))
     assert digest(tmp_path / "one") == digest(tmp_path / "two")
