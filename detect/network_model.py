@@ -9,8 +9,7 @@ sharing is never evidence against). Per member, the match weights of the Fellegi
 
     w_ic = log(m_c / u_ic) if the member shows c, else log((1 - m_c) / (1 - u_ic))
     P(member belongs) = sigmoid(logit(lambda) + sum_c w_ic)      (in the fit)
-    tie of a member   = sigmoid(min(its trace and coordination weights, its usage weights without the
-                                strongest))                      (its verdict: its own evidence, both kinds)
+    tie of a member   = sigmoid(sum_c w_ic - its strongest usage weight)   (its verdict: its own evidence)
 
 The network's evidence for channel c is `sum_i P(i belongs) * w_ic`: nats of evidence, the expected
 log-likelihood ratio of "these accounts are one network" against "n random accounts". A coordinated
@@ -142,8 +141,7 @@ def fit_networks(community: IntArray, shows: pd.DataFrame, null: pd.DataFrame, m
         strongest = usage_columns[np.argmax(weights[:, usage_columns], axis=1)]
         positive = weights[np.arange(len(rows)), strongest] > 0
         tie_weights[np.arange(len(rows))[positive], strongest[positive]] = 0.0
-    usage_mask = family == Family.USAGE
-    own_tie = _sigmoid(np.minimum(tie_weights[:, ~usage_mask].sum(axis=1), tie_weights[:, usage_mask].sum(axis=1)))
+    own_tie = _sigmoid(tie_weights.sum(axis=1))
     shared = (co_members.loc[:, list(CHANNELS)].to_numpy(dtype=np.int64)[rows] if co_members is not None
               else np.zeros(x.shape, dtype=np.int64))
     return NetworkFit(codes=codes, member_index=pd.Index(members[rows]), weights=weights, tie_weights=tie_weights,

@@ -4,13 +4,11 @@
 then the label policy: an account labelled abusive by an earlier decision keeps at least
 `abusive_label_risk`, one labelled benign at most `benign_label_risk` (people's decisions stand).
 
-The stored explanation telescopes exactly: the prior (`sigmoid(-log K) / 2`, the risk of an account
+The stored explanation telescopes exactly: the prior (`sigmoid(-log K) * lambda`, the risk of an account
 placed in a community before any evidence), then one record for the network's own evidence (how much the
 community's being a network moved the risk), then one record per channel of the account's tie to the
-network (its match weight, in the order of largest effect), then the label. The tie is the weaker of the
-account's trace/coordination evidence and its usage evidence, so only that side's records move the risk;
-the other side's are listed with contribution 0 and `counted` false. The prior's contribution plus every
-record's is the risk. Records are listed largest contribution (by size) first.
+network (its match weight, in the order of largest effect), then the label. The prior's contribution plus
+every record's is the risk. Records are listed largest contribution (by size) first.
 """
 
 from __future__ import annotations
@@ -155,23 +153,17 @@ def explanation_record(scores: Scores, account: int, network_id: str | None,
                                coordination=round(float(network["coordination"]), 4),
                                usage=round(float(network["usage"]), 4)))
         weights = fit.tie_weights[row]
-        usage = np.array([FAMILY_OF[channel] == Family.USAGE for channel in CHANNELS])
-        # the tie is the weaker of the account's trace/coordination and usage evidence: that side's records
-        # move the risk; the other side's are listed with contribution 0 (`counted` false)
-        binding = usage if float(weights[usage].sum()) <= float(weights[~usage].sum()) else ~usage
         logit = float(fit.prior_log_odds[row])
         for h in sorted(range(len(CHANNELS)), key=lambda h: -abs(float(weights[h]))):
             if abs(float(weights[h])) <= 1e-12:
                 continue
-            counted = bool(binding[h])
-            if counted:
-                logit += float(weights[h])
+            logit += float(weights[h])
             current = p_net * float(sigmoid(np.array([logit]))[0])
             channel = CHANNELS[h]
             records.append(_record(
                 str(channel), float(fit.shows[row, h]), float(weights[h]), current - running,
                 family=str(FAMILY_OF[channel]), networkShare=round(float(network[f"m_{channel}"]), 6),
-                nullShare=float(fit.null[row, h]), counted=counted,
+                nullShare=float(fit.null[row, h]),
                 **({"sharedBy": int(fit.co_members[row, h]) + 1} if FAMILY_OF[channel] != Family.USAGE else {}),
             ))
             running = current
