@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,8 +19,9 @@ import pandas as pd
 from loaders.aggregate import ExchangeAggregator, fingerprint_rows, merge_aggregates, sent_rows
 from loaders.fingerprints import PromptFingerprinter
 from loaders.privacy import KeyedHasher
+from simulator.prompts import prompts_dir
 
-PROMPTS = Path("/work/shared/data/prompts")
+PROMPTS = prompts_dir()  # SOCKHOUND_PROMPTS_DIR, or the shared prompt pools beside the clone
 TEMPLATE = (
     "Solve the following math problem step by step. Show your reasoning clearly before giving the final "
     "answer.\n\nProblem: {task}\n\nAt the end, write the final answer on its own line as 'Answer: <number>'."

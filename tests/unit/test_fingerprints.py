@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import re
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,8 +20,9 @@ from loaders.fingerprints import (
     template_text,
 )
 from loaders.privacy import KeyedHasher
+from simulator.prompts import prompts_dir
 
-PROMPTS = Path("/work/shared/data/prompts")
+PROMPTS = prompts_dir()  # SOCKHOUND_PROMPTS_DIR, or the shared prompt pools beside the clone
 KEY = b"test-key-for-fingerprints-0123456789"
 
 # One campaign's chain-of-thought wrapper and the paraphrases it rotates through to dodge exact matching.
@@ -42,7 +42,8 @@ COT_VARIANTS = (
 def _pool(name: str) -> pd.DataFrame:
     path = PROMPTS / name
     if not path.exists():
-        pytest.skip(f"prompt pool {path} not available")
+        pytest.fail(f"prompt pool {path} is missing: set SOCKHOUND_PROMPTS_DIR to the prompt pools",
+                    pytrace=False)
     return pd.read_json(path, lines=True)
 
 
