@@ -83,10 +83,6 @@ def new_run_id() -> str:
     return f"run-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
 
 
-def _frame(records: list[Any], columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame([dict(record) for record in records], columns=columns)
-
-
 def linkage_parameters(settings: Settings, driver: Driver, detection: DetectionSettings) -> dict[str, Any]:
     """The parameters of the projection and evidence queries: weights, caps, N and the allow-list keys."""
     accounts = int(read_query(settings, driver, "detect/account_count")[0]["accounts"])
