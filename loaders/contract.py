@@ -25,11 +25,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from loaders.errors import BatchFileError
+from loaders.sensitive import REASON_CARD, card_number_mask, free_text_problems, shown_value
 from sockhound.vocabulary import Verdict
 
 ColumnKind = Literal[
     "account_id",
+    "identifier",
+    "email",
     "string",
+    "free_text",
     "text",
     "timestamp",
     "ip",
@@ -39,6 +43,10 @@ ColumnKind = Literal[
     "bin",
     "payment_fingerprint",
 ]
+IDENTIFYING_KINDS: Final[frozenset[str]] = frozenset(
+    {"account_id", "identifier", "email", "text", "ip", "bin", "payment_fingerprint"}
+)
+"""Kinds the quarantine file shows only as a shape (``loaders.sensitive.value_shape``)."""
 
 
 @dataclass(frozen=True)
@@ -91,10 +99,10 @@ TABLES: Final[dict[str, TableSpec]] = {
         columns=(
             ColumnSpec("account_id", "account_id", required=True),
             ColumnSpec("created_at", "timestamp", required=True),
-            ColumnSpec("email", "string"),
+            ColumnSpec("email", "email"),
             ColumnSpec("country", "country"),
-            ColumnSpec("pathway", "string"),
-            ColumnSpec("org_id", "string"),
+            ColumnSpec("pathway", "free_text"),
+            ColumnSpec("org_id", "free_text"),
             ColumnSpec("status", "enum", choices=ACCOUNT_STATUSES, default="active"),
         ),
         key=("account_id",),
@@ -104,7 +112,7 @@ TABLES: Final[dict[str, TableSpec]] = {
         columns=(
             ColumnSpec("account_id", "account_id", required=True),
             ColumnSpec("payment_fingerprint", "payment_fingerprint", required=True),
-            ColumnSpec("brand", "string"),
+            ColumnSpec("brand", "free_text"),
             ColumnSpec("funding", "enum", choices=FUNDING_TYPES),
             ColumnSpec("bin", "bin"),
             ColumnSpec("country", "country"),
@@ -115,14 +123,14 @@ TABLES: Final[dict[str, TableSpec]] = {
     "exchanges": TableSpec(
         name="exchanges",
         columns=(
-            ColumnSpec("request_id", "string", required=True),
+            ColumnSpec("request_id", "identifier", required=True),
             ColumnSpec("account_id", "account_id", required=True),
             ColumnSpec("ts", "timestamp", required=True),
             ColumnSpec("ip", "ip", required=True),
             ColumnSpec("prompt", "text"),
-            ColumnSpec("prompt_fingerprint", "string"),
-            ColumnSpec("api_key_id", "string"),
-            ColumnSpec("model", "string"),
+            ColumnSpec("prompt_fingerprint", "identifier"),
+            ColumnSpec("api_key_id", "identifier"),
+            ColumnSpec("model", "free_text"),
             ColumnSpec("user_agent", "string"),
             ColumnSpec("input_tokens", "count"),
             ColumnSpec("output_tokens", "count"),
@@ -135,7 +143,7 @@ TABLES: Final[dict[str, TableSpec]] = {
         columns=(
             ColumnSpec("account_id", "account_id", required=True),
             ColumnSpec("label", "enum", required=True, choices=LABELS),
-            ColumnSpec("source", "string"),
+            ColumnSpec("source", "free_text"),
             ColumnSpec("at", "timestamp"),
         ),
         key=("account_id", "label", "source", "at"),
@@ -399,8 +407,6 @@ ISO_COUNTRIES: Final = frozenset(
 )
 
 _IPV4_PATTERN: Final = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}"
-_CARD_CANDIDATE_PATTERN: Final = r"\d[\d \-]{11,}\d"
-_MAX_SHOWN_CHARS: Final = 120
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -463,32 +469,6 @@ def _bools(array: pa.Array | pa.ChunkedArray, null_as: bool = False) -> BoolArra
 
 def _objects(array: pa.Array) -> npt.NDArray[np.object_]:
     result: npt.NDArray[np.object_] = np.asarray(array.to_numpy(zero_copy_only=False), dtype=object)
-    return result
-
-
-def card_number_like(values: pd.Series | pa.Array) -> BoolArray:
-    """True where a value looks like a payment card number: 13-19 digits (spaces/dashes allowed), Luhn-valid."""
-    text = arrow_text(values)
-    result = np.zeros(len(text), dtype=bool)
-    candidate = _bools(pc.match_substring_regex(text, "^" + _CARD_CANDIDATE_PATTERN + "$"))
-    if not candidate.any():
-        return result
-    positions = np.flatnonzero(candidate)
-    digits = pd.Series(_objects(text.take(pa.array(positions))), dtype=object).str.replace(r"[ \-]", "", regex=True)
-    lengths = digits.str.len().to_numpy()
-    right_length = (lengths >= 13) & (lengths <= 19)
-    if not right_length.any():
-        return result
-    positions = positions[right_length]
-    padded = digits[right_length].str.zfill(19)
-    raw_digits = np.frombuffer("".join(padded.tolist()).encode("ascii"), dtype=np.uint8)
-    matrix = raw_digits.reshape(-1, 19).astype(np.int16) - ord("0")
-    # Luhn: from the rightmost digit (column 18), double every second digit.
-    doubled_columns = (18 - np.arange(19)) % 2 == 1
-    doubled = matrix[:, doubled_columns] * 2
-    doubled -= 9 * (doubled > 9)
-    checksum = matrix[:, ~doubled_columns].sum(axis=1) + doubled.sum(axis=1)
-    result[positions] = checksum % 10 == 0
     return result
 
 
@@ -559,19 +539,6 @@ def _sorted_unique(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     return result
 
 
-def _shown_value(value: object) -> str:
-    """Render a refused value for the quarantine file: card-like values masked, long text truncated."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    text = str(value)
-    if card_number_like(pd.Series([text]))[0]:
-        digit_count = sum(character.isdigit() for character in text)
-        return f"<masked: {digit_count}-digit card-number-like value>"
-    if len(text) > _MAX_SHOWN_CHARS:
-        return text[:_MAX_SHOWN_CHARS] + f"... ({len(text)} chars)"
-    return text
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Table validation
 
@@ -613,10 +580,10 @@ class TableValidator:
         raw_text: dict[str, pa.Array] = {}
         missing_of: dict[str, BoolArray] = {}
 
-        def record(position_mask: BoolArray, column_index: int, reason: str) -> None:
+        def record(position_mask: BoolArray, column_index: int, reason: str | npt.NDArray[np.object_]) -> None:
             fresh = position_mask & (failed_column < 0)
             failed_column[fresh] = column_index
-            reasons[fresh] = reason
+            reasons[fresh] = reason if isinstance(reason, str) else reason[fresh]
 
         for column_index, spec in enumerate(self.spec.columns):
             text = arrow_text(frame[spec.name]) if spec.name in frame.columns else pa.nulls(row_count, pa.string())
@@ -655,10 +622,10 @@ class TableValidator:
             column_index = int(failed_column[position])
             if column_index == key_index:
                 column_label = ",".join(self.spec.key)
-                shown = " | ".join(_shown_value(raw_text[name][int(position)].as_py()) for name in self.spec.key)
+                shown = " | ".join(self._shown(name, raw_text, int(position)) for name in self.spec.key)
             else:
                 column_label = column_names[column_index]
-                shown = _shown_value(raw_text[column_label][int(position)].as_py())
+                shown = self._shown(column_label, raw_text, int(position))
             quarantined.append(
                 QuarantineRecord(file_name, int(row_numbers[position]), column_label, str(reasons[position]), shown)
             )
@@ -669,6 +636,11 @@ class TableValidator:
         self.rows_seen += row_count
         self.rows_quarantined += len(quarantined)
         return ValidatedChunk(good=good, quarantined=quarantined)
+
+    def _shown(self, column: str, raw_text: dict[str, pa.Array], position: int) -> str:
+        """A refused cell as the quarantine may show it: identifiers as a shape, nothing personal, no formula."""
+        identifying = self.spec.column(column).kind in IDENTIFYING_KINDS
+        return shown_value(raw_text[column][position].as_py(), identifying)
 
 
 def _take(values: object, positions: npt.NDArray[np.int64]) -> pd.Series | npt.NDArray[np.object_]:
@@ -681,8 +653,8 @@ def _take(values: object, positions: npt.NDArray[np.int64]) -> pd.Series | npt.N
 
 def _parse_column(
     spec: ColumnSpec, text: pa.Array, missing: BoolArray
-) -> tuple[pd.Series | npt.NDArray[np.object_], BoolArray, str]:
-    """Typed values (NA where missing/invalid), the invalid mask, and the reason used for invalid values."""
+) -> tuple[pd.Series | npt.NDArray[np.object_], BoolArray, str | npt.NDArray[np.object_]]:
+    """Typed values (NA where missing/invalid), the invalid mask, and the reason(s) for invalid values."""
     row_count = len(text)
     if spec.kind == "timestamp":
         raw = _objects(text)
@@ -727,9 +699,14 @@ def _parse_column(
         too_long = _bools(pc.greater(pc.utf8_length(text), ACCOUNT_ID_MAX_LENGTH))
         return values, too_long, f"account_id longer than {ACCOUNT_ID_MAX_LENGTH} characters"
     if spec.kind == "payment_fingerprint":
-        card_like = card_number_like(text)
+        card_like = card_number_mask(text)
         values[card_like] = None
-        return values, card_like, "looks like a card number (Luhn-valid digits); refused, not stored"
+        return values, card_like, REASON_CARD
+    if spec.kind == "free_text":
+        problems = free_text_problems(text)
+        refused = np.asarray(pd.notna(problems), dtype=bool)
+        values[refused] = None
+        return values, refused, problems
     return values, np.zeros(row_count, dtype=bool), ""
 
 
