@@ -22,6 +22,7 @@ once per batch, so the `$seq` guards make a replayed load exact, as before.
 
 from __future__ import annotations
 
+import os
 import pickle
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
@@ -131,8 +132,12 @@ class PickleShards:
     def __init__(self, directory: Path, shards: int) -> None:
         self.directory = directory
         self.shards = shards
-        directory.mkdir(parents=True, exist_ok=True)
-        self._files: list[BinaryIO] = [open(self._path(shard), "wb") for shard in range(shards)]  # noqa: SIM115
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        directory.chmod(0o700)  # the owner's only: account ids sit beside the keyed hashes
+        self._files: list[BinaryIO] = [
+            os.fdopen(os.open(self._path(shard), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+            for shard in range(shards)
+        ]
         self.bytes_written = 0
 
     def _path(self, shard: int) -> Path:

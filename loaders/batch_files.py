@@ -27,6 +27,8 @@ from loaders.errors import BatchFileError
 
 FILE_SUFFIXES: Final = (".csv", ".csv.gz", ".parquet", ".jsonl", ".jsonl.gz")
 DEFAULT_CHUNK_ROWS: Final = 200_000
+CSV_FIELD_LIMIT: Final = 2**31 - 1
+"""The csv module's per-field limit when it looks for a bad row again (prompts can be long)."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,10 @@ def read_table_chunks(
             raise BatchFileError(shown, f"unsupported file form; expected one of {', '.join(FILE_SUFFIXES)}")
     except BatchFileError:
         raise
+    except pa.ArrowInvalid as problem:
+        if form in (".csv", ".csv.gz"):
+            raise BatchFileError(shown, _csv_parse_problem(source, problem)) from None
+        raise BatchFileError(shown, f"unreadable {form}: {type(problem).__name__}: {problem}") from problem
     except (
         OSError,
         EOFError,
@@ -134,6 +140,27 @@ def read_table_chunks(
         pd.errors.ParserError,
     ) as problem:
         raise BatchFileError(shown, f"unreadable {form or 'file'}: {type(problem).__name__}: {problem}") from problem
+
+
+def _csv_parse_problem(source: Path, problem: pa.ArrowInvalid) -> str:
+    """Where a CSV stops parsing, without the reader's own message: pyarrow quotes the offending row's text
+    (prompts, IPs). The row is found again with the csv module (RFC 4180, as pyarrow reads it)."""
+    if "UTF8" in str(problem) or "UTF-8" in str(problem):
+        return "unreadable .csv: invalid UTF-8"
+    opener = gzip.open if source.name.lower().endswith(".gz") else open
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    row_number = 0
+    try:
+        with opener(source, "rt", encoding="utf-8", newline="") as stream:
+            reader = csv.reader(stream)
+            expected = len(next(reader, []))
+            for row_number, row in enumerate(reader, start=1):
+                if len(row) != expected:
+                    return (f"CSV parse error at row {row_number} (header excluded): expected {expected} columns, "
+                            f"got {len(row)}")
+    except (csv.Error, UnicodeDecodeError, OSError, EOFError, zlib.error) as located:
+        return f"CSV parse error after row {row_number} (header excluded): {type(located).__name__}"
+    return "CSV parse error (the reader's message is withheld: it quotes the row)"
 
 
 def _check_header(header: Sequence[str], table: str, wanted: Sequence[str], shown: str) -> None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -60,11 +59,11 @@ from loaders.aggregate import (
     sent_rows_of,
     shared_capped_edges,
 )
-from loaders.batch_files import DEFAULT_CHUNK_ROWS, discover_tables, display_name, read_table_chunks
-from loaders.contract import QUARANTINE_COLUMNS, QuarantineRecord, TableValidator
+from loaders.batch_files import DEFAULT_CHUNK_ROWS, discover_tables, display_name
 from loaders.fingerprints import hex_keys
 from loaders.label_decisions import label_decision_key
 from loaders.privacy import KeyedHasher
+from loaders.quarantine import QuarantineWriter, validated_table, write_private_text
 from loaders.read_ahead import ReadAhead
 from queries import load_query
 from sockhound.graph import read_query, run_statements, write_query, write_rows
@@ -90,7 +89,7 @@ class TableReport:
 
 @dataclass
 class LoadReport:
-    batch_dir: str
+    batch: str  # the batch directory's name, never its local path (it lands in the graph and the report)
     batch_id: str
     ordinal: int
     outcome: str  # "loaded" | "already loaded"
@@ -125,7 +124,7 @@ class LoadReport:
         return document
 
     def summary(self) -> str:
-        lines = [f"batch {self.batch_dir} ({self.batch_id[:12]}, ordinal {self.ordinal}): {self.outcome}"]
+        lines = [f"batch {self.batch} ({self.batch_id[:12]}, ordinal {self.ordinal}): {self.outcome}"]
         for name, table in self.tables.items():
             lines.append(
                 f"  {name:<16} read {table.rows_read:>10,}  loaded {table.rows_loaded:>10,}  "
@@ -148,24 +147,9 @@ class LoadReport:
         return "\n".join(lines)
 
 
-class QuarantineWriter:
-    """Streams refused rows to `quarantine.csv` as they are found (nothing held back in memory)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pd.DataFrame(columns=["table", *QUARANTINE_COLUMNS]).to_csv(path, index=False)
-        self.count = 0
-
-    def add(self, table: str, records: list[QuarantineRecord]) -> None:
-        if not records:
-            return
-        frame = pd.DataFrame([asdict(record) for record in records], columns=list(QUARANTINE_COLUMNS))
-        frame.insert(0, "table", table)
-        with self._lock:
-            frame.to_csv(self.path, mode="a", header=False, index=False)
-            self.count += len(records)
+def batch_name(batch_dir: Path) -> str:
+    """How a batch is named in the graph and the report: its directory's name, not where it sits on disk."""
+    return batch_dir.resolve().name
 
 
 def batch_fingerprint(batch_dir: Path, files: dict[str, list[Path]]) -> str:
@@ -261,9 +245,9 @@ class BatchLoader:
         batch_id = batch_fingerprint(batch_dir, files)
         apply_migrations(self.settings, self.driver)
         opened = write_query(self.settings, self.driver, "load/begin_batch",
-                             {"batchId": batch_id, "source": str(batch_dir)})[0]
+                             {"batchId": batch_id, "source": batch_name(batch_dir)})[0]
         report = LoadReport(
-            batch_dir=str(batch_dir), batch_id=batch_id, ordinal=int(opened["ordinal"]),
+            batch=batch_name(batch_dir), batch_id=batch_id, ordinal=int(opened["ordinal"]),
             outcome="already loaded" if opened["status"] == "complete" else "loaded",
             attempts=int(opened["attempts"]), report_dir=str(report_dir),
         )
@@ -310,16 +294,12 @@ class BatchLoader:
     def _validated_chunks(
         self, batch_dir: Path, paths: list[Path], table: str, report: LoadReport, quarantine: QuarantineWriter,
     ) -> Iterator[pd.DataFrame]:
-        validator = TableValidator(table, display_name(paths[0], batch_dir))
-        for path in paths:
-            shown = display_name(path, batch_dir)
-            for chunk in read_table_chunks(path, table, self.chunk_rows, file=shown):
-                checked = validator.validate(chunk.frame, chunk.first_row_number, shown)
-                quarantine.add(table, checked.quarantined)
-                report.tables[table].rows_read += len(chunk.frame)
-                report.tables[table].rows_quarantined += len(checked.quarantined)
-                self.progress(table, len(chunk.frame))
-                yield checked.good
+        def counted(rows: int, refused: int) -> None:
+            report.tables[table].rows_read += rows
+            report.tables[table].rows_quarantined += refused
+            self.progress(table, rows)
+
+        return validated_table(batch_dir, table, paths, quarantine, chunk_rows=self.chunk_rows, on_chunk=counted)
 
     def _load_simple_table(
         self, batch_dir: Path, files: dict[str, list[Path]], table: str, report: LoadReport,
@@ -520,5 +500,5 @@ def label_rows(labels: pd.DataFrame) -> list[dict[str, Any]]:
 
 def write_report(report: LoadReport, report_dir: Path) -> None:
     report_dir.mkdir(parents=True, exist_ok=True)
-    (report_dir / "report.json").write_text(json.dumps(report.as_json(), indent=2, default=str) + "\n")
-    (report_dir / "report.txt").write_text(report.summary() + "\n")
+    write_private_text(report_dir / "report.json", json.dumps(report.as_json(), indent=2, default=str) + "\n")
+    write_private_text(report_dir / "report.txt", report.summary() + "\n")

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from loaders.batch_files import discover_tables, read_batch_table
-from loaders.contract import QUARANTINE_COLUMNS, TableValidator
+from loaders.batch_files import discover_tables
 from loaders.errors import BatchFileError
+from loaders.quarantine import QuarantineWriter, validated_table
 
 
 def validate_command(
@@ -21,18 +20,19 @@ def validate_command(
 ) -> None:
     """Validate every table of a batch; write refused rows to quarantine.csv; exit 1 if any."""
     target = quarantine or batch_dir / "quarantine.csv"
-    rows_by_table: dict[str, tuple[int, int]] = {}
+    rows_by_table: dict[str, list[int]] = {}
     try:
         tables = discover_tables(batch_dir)
-        with target.open("w", newline="", encoding="utf-8") as stream:
-            writer = csv.writer(stream)
-            writer.writerow(QUARANTINE_COLUMNS)
-            for table in tables:
-                validator = TableValidator(table, table)
-                for raw in read_batch_table(batch_dir, table):
-                    chunk = validator.validate(raw.frame, raw.first_row_number, raw.file)
-                    writer.writerows((r.file, r.row_number, r.column, r.reason, r.value) for r in chunk.quarantined)
-                rows_by_table[table] = (validator.rows_seen, validator.rows_quarantined)
+        writer = QuarantineWriter(target)
+        for table, paths in tables.items():
+            counts = rows_by_table.setdefault(table, [0, 0])
+
+            def counted(rows: int, refused: int, counts: list[int] = counts) -> None:
+                counts[0] += rows
+                counts[1] += refused
+
+            for _good in validated_table(batch_dir, table, paths, writer, on_chunk=counted):
+                pass
     except BatchFileError as problem:
         typer.echo(f"sockhound validate: {problem}", err=True)
         raise typer.Exit(2) from problem
