@@ -968,7 +968,7 @@ def sync_bucket_rows(aggregator: ExchangeAggregator, aggregate: ExchangeAggregat
 
 
 def account_rows(accounts: pd.DataFrame, hasher: KeyedHasher) -> list[Row]:
-    """``{accountId, createdAt, emailKey|None, emailDomain|None, country, pathway, orgId, status}``"""
+    """``{accountId, createdAt, emailKey|None, country, pathway, orgId, status}`` (no clear e-mail domain)."""
     emails = accounts["email"] if "email" in accounts.columns else pd.Series(pd.NA, index=accounts.index)
     hashed = hash_emails(emails.astype("string"), hasher)
     frame = pd.DataFrame(
@@ -976,7 +976,6 @@ def account_rows(accounts: pd.DataFrame, hasher: KeyedHasher) -> list[Row]:
             "accountId": accounts["account_id"].astype(str).to_numpy(),
             "createdAt": pd.to_datetime(accounts["created_at"], utc=True).array,
             "emailKey": hashed["emailKey"].to_numpy(dtype=object),
-            "emailDomain": hashed["emailDomain"].to_numpy(dtype=object),
         }
     )
     for source, target, default in (

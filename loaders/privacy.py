@@ -5,8 +5,8 @@ hex, truncated to 32 characters (128 bits). The *kind* prefix separates domains,
 with the same spelling never share a key, and an upstream prompt fingerprint can never be confused with
 one sockhound computed. Without the key nobody can confirm a guessed value against the graph.
 
-Only coarse facts that detection needs are kept in clear: IP version, the network an IP sits in
-(hashed too: /24 for IPv4, /48 for IPv6), the normalised email domain, card brand/funding/BIN/country.
+Only coarse facts that detection needs are kept in clear: IP version, card brand/funding/BIN/country. The
+network an IP sits in is hashed too (/24 for IPv4, /48 for IPv6); an email's domain is not kept at all.
 
 All the Series functions hash each *distinct* value once (exports repeat values a lot) and map back.
 """
@@ -206,31 +206,22 @@ def normalise_email(email: str) -> tuple[str, str] | None:
 
 
 def hash_emails(emails: pd.Series, hasher: KeyedHasher) -> pd.DataFrame:
-    """Per element: ``emailKey`` (keyed hash of the normalised address) and ``emailDomain``.
+    """Per element: ``emailKey``, the keyed hash of the normalised address (NA where NA or unparseable).
 
-    NA or unparseable addresses give NA in both columns. Index aligned with ``emails``.
+    The domain is not kept in clear: nothing in detection uses it, and with a corporate domain it names the
+    employer. Index aligned with ``emails``.
     """
     codes, uniques = pd.factorize(emails, use_na_sentinel=True)
     normalised = [normalise_email(str(u)) for u in uniques]
     keys = np.full(len(uniques), None, dtype=object)
-    domains = np.full(len(uniques), None, dtype=object)
     valid = [i for i, n in enumerate(normalised) if n is not None]
     if valid:
         keys[valid] = hasher.hash_many(KIND_EMAIL, (normalised[i][0] for i in valid))  # type: ignore[index]
-        domains[valid] = [normalised[i][1] for i in valid]  # type: ignore[index]
     out_keys = np.full(len(emails), None, dtype=object)
-    out_domains = np.full(len(emails), None, dtype=object)
     present = codes >= 0
     if len(uniques):
         out_keys[present] = keys[codes[present]]
-        out_domains[present] = domains[codes[present]]
-    return pd.DataFrame(
-        {
-            "emailKey": pd.array(out_keys, dtype="string"),
-            "emailDomain": pd.array(out_domains, dtype="string"),
-        },
-        index=emails.index,
-    )
+    return pd.DataFrame({"emailKey": pd.array(out_keys, dtype="string")}, index=emails.index)
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -216,7 +216,8 @@ def test_account_and_payment_rows_hide_raw_values() -> None:
     )
     rows = account_rows(accounts, hasher)
     assert rows[0]["emailKey"] == rows[1]["emailKey"] and rows[2]["emailKey"] is None
-    assert rows[0]["emailDomain"] == "gmail.com" and rows[0]["status"] == "active"
+    assert "emailDomain" not in rows[0] and rows[0]["status"] == "active"
+    assert "gmail" not in repr(rows)
     assert rows[0]["createdAt"].tzinfo is not None and rows[2]["country"] is None
     assert "mia" not in repr(rows).lower()
 
