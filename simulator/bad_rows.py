@@ -42,8 +42,21 @@ class PlacedBadRow:
     reason: str
 
 
+CARD_DISGUISES: Final = (
+    lambda text: " ".join(text[i : i + 4] for i in range(0, 16, 4)),
+    lambda text: " " + text,  # what `acct, 4111...` in a CSV line gives
+    lambda text: text + " ",
+    lambda text: ".".join(text[i : i + 4] for i in range(0, 16, 4)),
+    lambda text: "\u00a0".join(text[i : i + 4] for i in range(0, 16, 4)),  # NBSP
+    lambda text: "\u2013".join(text[i : i + 4] for i in range(0, 16, 4)),  # en dash
+    lambda text: text + "|12/27",
+)
+"""How exports write (or disguise) a card number; every one must be refused."""
+
+
 def luhn_card_number(rng: np.random.Generator) -> str:
-    """A Luhn-valid 16-digit number, formatted like a card (4-4-4-4)."""
+    """A Luhn-valid 16-digit number, written in one of ``CARD_DISGUISES`` (chosen by its own digits, so the
+    random stream, and with it the rest of the world, is the same as with a single format)."""
     digits = [4, *rng.integers(0, 10, size=14).tolist()]
     total = 0
     for index, digit in enumerate(reversed(digits)):
@@ -51,7 +64,7 @@ def luhn_card_number(rng: np.random.Generator) -> str:
         total += value - 9 if value > 9 else value
     digits.append((10 - total % 10) % 10)
     text = "".join(map(str, digits))
-    return " ".join(text[i : i + 4] for i in range(0, 16, 4))
+    return CARD_DISGUISES[sum(digits) % len(CARD_DISGUISES)](text)
 
 
 def plan_bad_rows(count: int) -> dict[str, list[tuple[str, str, str]]]:

@@ -168,3 +168,36 @@ def test_a_csv_parse_error_names_file_and_row_but_not_its_text(tmp_path: Path) -
         assert message.startswith(f"{name}: ") and "row 3" in message and "expected 5 columns, got 6" in message
         assert "203.0.113.77" not in message and "secret" not in message and "4111" not in message
         assert raised.value.__cause__ is None and raised.value.__suppress_context__
+
+
+def test_validate_writes_the_load_quarantine_format(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sockhound.cli import app
+
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    (batch / "payment_methods.csv").write_text("account_id,payment_fingerprint\na1,pmfp_1\na2, 4111111111111111\n")
+    target = tmp_path / "out" / "quarantine.csv"
+    target.parent.mkdir()
+    result = CliRunner().invoke(app, ["validate", str(batch), "--quarantine", str(target)])
+    assert result.exit_code == 1, result.output
+    assert "4111" not in result.output
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    with target.open(newline="") as stream:
+        rows = list(csv.reader(stream))
+    assert rows == [list(QUARANTINE_FILE_COLUMNS), ["payment_methods", "payment_methods.csv", "2",
+                                                    "payment_fingerprint", rows[1][4], "shape  #{16}"]]
+
+
+def test_the_simulator_writes_its_bad_card_numbers_in_every_disguise() -> None:
+    import numpy as np
+
+    from simulator.bad_rows import CARD_DISGUISES, luhn_card_number
+
+    rng = np.random.default_rng(3)
+    written = {luhn_card_number(rng) for _ in range(200)}
+    assert all(contains_card_number(value) for value in written)
+    assert all(contains_card_number(disguise(CARD)) for disguise in CARD_DISGUISES)
+    assert any(value.startswith(" ") for value in written) and any("|" in value for value in written)
+    assert any("\u2013" in value for value in written) and any("." in value for value in written)
