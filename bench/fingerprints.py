@@ -19,9 +19,8 @@ import pandas as pd
 from loaders.aggregate import ExchangeAggregator, fingerprint_rows, merge_aggregates, sent_rows
 from loaders.fingerprints import PromptFingerprinter
 from loaders.privacy import KeyedHasher
-from simulator.prompts import prompts_dir
+from simulator.prompts import pool_path
 
-PROMPTS = prompts_dir()  # SOCKHOUND_PROMPTS_DIR, or the shared prompt pools beside the clone
 TEMPLATE = (
     "Solve the following math problem step by step. Show your reasoning clearly before giving the final "
     "answer.\n\nProblem: {task}\n\nAt the end, write the final answer on its own line as 'Answer: <number>'."
@@ -30,8 +29,8 @@ TEMPLATE = (
 
 def build_exchanges(rows: int, distinct_share: float, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    benign = pd.read_json(PROMPTS / "benign.jsonl.gz", lines=True)["text"].tolist()
-    tasks = pd.read_json(PROMPTS / "tasks.jsonl.gz", lines=True)["text"].tolist()
+    benign = pd.read_json(pool_path("benign.jsonl.gz"), lines=True)["text"].tolist()
+    tasks = pd.read_json(pool_path("tasks.jsonl.gz"), lines=True)["text"].tolist()
     distinct = max(1, int(rows * distinct_share))
     # distinct texts: half campaign (task x suffix counter keeps them distinct), half ordinary (+ a user tweak)
     pool = [

@@ -1,4 +1,4 @@
-"""Discovery and chunked streaming of a batch directory's tables, in every form CONTRACT.md allows.
+"""Discovery and chunked streaming of a batch directory's tables, in every form docs/contract.md allows.
 
 Every value comes out as text (str, or None where the source had null/absent), so validation is the
 same whatever the file format; `loaders.contract.TableValidator` does the typing. Only contract columns

@@ -1,4 +1,4 @@
-"""The batch-file contract (CONTRACT.md v1) as data, and vectorised validation of table chunks.
+"""The batch-file contract (docs/contract.md, v1) as data, and vectorised validation of table chunks.
 
 Everything here works on whole columns (pandas/numpy); per-value Python runs only on *unique* values
 that the vector fast paths could not settle (IPv6 and malformed IPs), so a 16M-row exchanges table

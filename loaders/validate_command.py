@@ -13,7 +13,7 @@ from loaders.quarantine import QuarantineWriter, validated_table
 
 
 def validate_command(
-    batch_dir: Annotated[Path, typer.Argument(help="Batch directory (CONTRACT.md).")],
+    batch_dir: Annotated[Path, typer.Argument(help="Batch directory in the format of docs/contract.md.")],
     quarantine: Annotated[
         Path | None, typer.Option(help="Where to write quarantine.csv (default: DIR/quarantine.csv).")
     ] = None,

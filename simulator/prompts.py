@@ -22,16 +22,31 @@ ObjectArray = npt.NDArray[np.object_]
 IntArray = npt.NDArray[np.int64]
 
 
+POOL_FILES: Final = ("benign.jsonl.gz", "tasks.jsonl.gz")
+# The pools ship inside the package (package data), with their attribution and licences beside them.
+PACKAGED_PROMPTS_DIR: Final = Path(__file__).resolve().parent / "data" / "prompts"
+
+
 class PromptPoolsMissing(RuntimeError):
     """The prompt pool directory is missing or incomplete."""
 
 
 def prompts_dir() -> Path:
+    """The prompt pools: SOCKHOUND_PROMPTS_DIR when set (other pools), else the ones in the package."""
     configured = os.environ.get("SOCKHOUND_PROMPTS_DIR")
-    if configured:
-        return Path(configured)
-    repo_root = Path(__file__).resolve().parent.parent
-    return repo_root.parent / "shared" / "data" / "prompts"
+    return Path(configured) if configured else PACKAGED_PROMPTS_DIR
+
+
+def pool_path(name: str, directory: Path | None = None) -> Path:
+    """One pool file of `directory` (default prompts_dir()), or PromptPoolsMissing saying where to get it."""
+    path = (directory or prompts_dir()) / name
+    if not path.is_file():
+        override = "SOCKHOUND_PROMPTS_DIR is set" if os.environ.get("SOCKHOUND_PROMPTS_DIR") else "it is not set"
+        raise PromptPoolsMissing(
+            f"prompt pool {path} not found: the pools ship in simulator/data/prompts (restore them with git) "
+            f"and SOCKHOUND_PROMPTS_DIR overrides that directory ({override}); it needs {' and '.join(POOL_FILES)}"
+        )
+    return path
 
 
 @dataclass(frozen=True)
@@ -48,13 +63,7 @@ class PromptPools:
 
 
 def load_pools(directory: Path | None = None) -> PromptPools:
-    folder = directory or prompts_dir()
-    benign_path, tasks_path = folder / "benign.jsonl.gz", folder / "tasks.jsonl.gz"
-    for path in (benign_path, tasks_path):
-        if not path.is_file():
-            raise PromptPoolsMissing(
-                f"prompt pool {path} not found; set SOCKHOUND_PROMPTS_DIR to the shared prompts directory"
-            )
+    benign_path, tasks_path = (pool_path(name, directory) for name in POOL_FILES)
     benign = pd.read_json(benign_path, lines=True)
     tasks = pd.read_json(tasks_path, lines=True)
     templated = benign[benign["source"].str.startswith("t0-template")].sort_values(["app", "text"], kind="stable")

@@ -1,4 +1,4 @@
-"""Build a world and write it as a batch directory per CONTRACT.md, plus truth.csv (and bad_rows.csv).
+"""Build a world and write it as a batch directory per docs/contract.md, plus truth.csv (and bad_rows.csv).
 
 Layout of OUT:
   accounts.csv, payment_methods.csv, labels.csv, exchanges/part-NNNNN.csv.gz   (the batch)

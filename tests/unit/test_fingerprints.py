@@ -20,9 +20,8 @@ from loaders.fingerprints import (
     template_text,
 )
 from loaders.privacy import KeyedHasher
-from simulator.prompts import prompts_dir
+from simulator.prompts import PromptPoolsMissing, pool_path
 
-PROMPTS = prompts_dir()  # SOCKHOUND_PROMPTS_DIR, or the shared prompt pools beside the clone
 KEY = b"test-key-for-fingerprints-0123456789"
 
 # One campaign's chain-of-thought wrapper and the paraphrases it rotates through to dodge exact matching.
@@ -40,11 +39,11 @@ COT_VARIANTS = (
 
 @cache
 def _pool(name: str) -> pd.DataFrame:
-    path = PROMPTS / name
-    if not path.exists():
-        pytest.fail(f"prompt pool {path} is missing: set SOCKHOUND_PROMPTS_DIR to the prompt pools",
-                    pytrace=False)
-    return pd.read_json(path, lines=True)
+    """A prompt pool from the package (simulator/data/prompts, or SOCKHOUND_PROMPTS_DIR); missing, the test fails."""
+    try:
+        return pd.read_json(pool_path(name), lines=True)
+    except PromptPoolsMissing as missing:
+        pytest.fail(str(missing), pytrace=False)
 
 
 def _math_tasks(count: int, seed: int) -> list[str]:

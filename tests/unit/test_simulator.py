@@ -18,7 +18,7 @@ from detect.evaluation import evaluate_verdicts
 from loaders.batch_files import discover_tables, read_batch_table
 from loaders.contract import TableValidator
 from simulator.config import preset_config
-from simulator.prompts import prompts_dir
+from simulator.prompts import pool_path
 from simulator.world import simulate
 
 RATE_LIMIT = 400
@@ -278,7 +278,7 @@ def test_templated_chain_of_thought_prompts_with_variants_and_noise(joined: pd.D
 
 
 def test_templates_wrap_real_math_and_code_tasks(joined: pd.DataFrame) -> None:
-    tasks = pd.read_json(prompts_dir() / "tasks.jsonl.gz", lines=True)
+    tasks = pd.read_json(pool_path("tasks.jsonl.gz"), lines=True)
     sample = joined[joined["actor"] != "benign"]["prompt"].sample(60, random_state=0)
     known = tasks["text"].tolist()
     wrapped = sum(any(task in prompt for task in known) for prompt in sample)
