@@ -22,6 +22,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -146,3 +148,29 @@ def chance_of_agreeing(rates: FloatArray, at_least: tuple[int, ...]) -> dict[int
         for order in range(degree, 0, -1):
             polynomial[:, order] += polynomial[:, order - 1] * p[:, column]
     return {threshold: np.clip(polynomial[:, threshold], 0.0, 1.0) for threshold in at_least}
+
+
+def agreement_cores(pairs: SharedPairs, created: FloatArray, burst_window_ms: float, at_least: tuple[int, ...],
+                    min_size: int) -> npt.NDArray[np.int64]:
+    """Per account and threshold t (columns): the connected component of the graph of pairs that agree on
+    >= t channels (the creation burst counting as one), -1 outside components of `min_size` or more.
+
+    Modularity cannot see a ring of 12 inside a crowd of 400 that shares its proxies and cards (the
+    resolution limit); agreement of the same pairs on several channels at once can. These cores are
+    candidates beside Leiden's communities, tested by the same network model."""
+    accounts = len(created)
+    cores = np.full((accounts, len(at_least)), -1, dtype=np.int64)
+    if not len(pairs.first):
+        return cores
+    together = np.abs(created[pairs.first] - created[pairs.second]) <= burst_window_ms
+    agreement = pairs.traces + together.astype(np.int64)
+    for column, threshold in enumerate(at_least):
+        chosen = agreement >= threshold
+        if not chosen.any():
+            continue
+        graph = coo_matrix((np.ones(int(chosen.sum())), (pairs.first[chosen], pairs.second[chosen])),
+                           shape=(accounts, accounts))
+        _, labels = connected_components(graph, directed=False)
+        sizes = np.bincount(labels)
+        cores[:, column] = np.where(sizes[labels] >= min_size, labels, -1)
+    return cores

@@ -33,15 +33,18 @@ from neo4j import Driver
 from detect.allowlist import active_allow_list
 from detect.channels import (
     CHANNELS,
+    HOUR_MS,
     ITEM_CHANNELS,
+    PAIR_THRESHOLDS,
     organisation_codes,
     trace_channels,
     usage_indicators,
+    usage_null,
 )
 from detect.config import DetectionSettings
 from detect.network_ids import match_network_ids
 from detect.network_model import fit_networks
-from detect.pairs import shared_pairs
+from detect.pairs import agreement_cores, shared_pairs
 from detect.scoring import Scores, explanation_json, network_evidence_records, score_accounts
 from queries import load_query
 from sockhound.gds_session import cypher_projection, open_gds
@@ -219,13 +222,18 @@ def model_scores(profiles: pd.DataFrame, items: pd.DataFrame, levels: npt.NDArra
     """
     if levels.ndim == 1:
         levels = levels[:, None]
-    candidates = candidate_communities(levels)
-    linked = np.zeros(len(profiles), dtype=bool)
-    linked[items["account"].to_numpy(dtype=np.int64)] = True
-    usage = usage_indicators(profiles, linked).reset_index(drop=True)
     organisation = organisation_codes(
         profiles["orgId"] if "orgId" in profiles.columns else pd.Series([None] * len(profiles)))
     pairs = shared_pairs(items, organisation, seed=detection.random_seed)
+    created = pd.to_numeric(profiles["createdAt"], errors="coerce").to_numpy(dtype=np.float64)
+    # cores of pairs agreeing on three or more channels at once (two chain strangers of a crowd together)
+    cores = agreement_cores(pairs, created, detection.burst_window_hours * HOUR_MS,
+                            (max(PAIR_THRESHOLDS.values()),), detection.min_network_size)
+    candidates = candidate_communities(np.concatenate([levels, cores], axis=1))
+    linked = np.zeros(len(profiles), dtype=bool)
+    linked[items["account"].to_numpy(dtype=np.int64)] = True
+    usage = usage_indicators(profiles, linked).reset_index(drop=True)
+    usage_rates = usage_null(profiles, usage, linked)
     shows_parts, null_parts, observed_parts, community_parts, member_parts = [], [], [], [], []
     for level in range(candidates.shape[1]):
         community = candidates[:, level]
@@ -236,7 +244,7 @@ def model_scores(profiles: pd.DataFrame, items: pd.DataFrame, levels: npt.NDArra
                                                detection.burst_window_hours, detection.chance_level)
         for column in usage.columns:
             shows[column] = usage[column].to_numpy()
-            null[column] = float(usage[column].mean())
+            null[column] = usage_rates[column].to_numpy()
             observed[column] = 0
         observed_parts.append(observed.iloc[rows])
         shows_parts.append(shows.iloc[rows])

@@ -185,3 +185,49 @@ def test_an_abusive_label_stands_and_a_benign_one_clears() -> None:
     table, _ = world.scored()
     assert table.iloc[ring[0]]["verdict"] == "clear"
     assert table.iloc[lone]["verdict"] == "sockpuppet"
+
+
+def test_a_ring_hidden_in_a_crowd_on_its_proxies_comes_out_as_its_own_candidate() -> None:
+    """The resolution limit: community detection put a ring of 12 in one community with 400 customers of
+    the residential proxies it rents. The pairs agreeing on three channels at once (cards, addresses,
+    sign-up burst) are a candidate of their own, so the ring is found and the crowd stays clear."""
+    world = _world()
+    # the reseller's customers come in teams of six that signed up together, on one card per team
+    crowd = [world.account(created=WINDOW_START - (index // 6) * 3 * DAY_MS - int(world.rng.integers(0, 30)) * 60_000,
+                           per_day=float(world.rng.lognormal(1.0, 1.0)), flat=False, hours=6, focus=0.5,
+                           prepaid=False, community=7) for index in range(400)]
+    burst = WINDOW_START + 2 * DAY_MS
+    ring = [world.account(created=burst + int(world.rng.integers(0, 40)) * 60_000, per_day=350.0, flat=True,
+                          hours=22, focus=0.95, prepaid=True, community=7) for _ in range(12)]
+    world.share("payment", ring[:6])
+    world.share("payment", ring[6:])
+    for pool in range(10):  # ten proxy exits, each shared by 40 customers and by the whole ring
+        world.share("address", crowd[pool * 40:(pool + 1) * 40] + ring)
+    for team in range(0, 400, 6):
+        world.share("payment", crowd[team:team + 6])
+    table, _ = world.scored()
+    assert (table.iloc[ring]["verdict"] == "sockpuppet").all()
+    assert (table.iloc[crowd]["verdict"] == "clear").all()
+    assert set(table.iloc[ring]["community"]) != {7}
+
+
+def test_a_hackathon_with_a_few_heavy_users_is_not_a_network() -> None:
+    """Members of a community are active accounts (that is how they came to share traces), so their usage
+    is held against the graph's active accounts, not against all accounts, most of them idle: a handful of
+    heavy, focused users among the attendees is no evidence that the attendees are one operation."""
+    world = _world()
+    for _ in range(6_000):  # most accounts of a platform are nearly idle
+        world.account(created=WINDOW_START - int(world.rng.integers(30, 900)) * DAY_MS, per_day=0.25, flat=False,
+                      hours=1, focus=1.0, prepaid=False)
+    start = WINDOW_START + 5 * DAY_MS
+    attendees = [world.account(created=start + int(world.rng.integers(0, 60)) * 60_000,
+                               per_day=float(world.rng.uniform(5, 25)), flat=False, hours=4, focus=0.6,
+                               prepaid=False, community=2) for _ in range(72)]
+    attendees += [world.account(created=start + int(world.rng.integers(0, 60)) * 60_000, per_day=300.0,
+                                flat=False, hours=14, focus=0.95, prepaid=False, community=2) for _ in range(8)]
+    for _ in range(6):
+        world.share("prompt", attendees)
+    world.share("sync", attendees)
+    world.share("address", attendees)  # the venue's network
+    table, _ = world.scored()
+    assert (table.iloc[attendees]["verdict"] == "clear").all()
