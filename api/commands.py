@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import os
 import signal
 import subprocess
@@ -45,6 +46,9 @@ def serve_command(
     except (ApiKeyConfigError, HashKeyError) as error:
         raise cli_failure(str(error)) from None
     base = settings.api_base_url
+    warning = plaintext_exposure(settings)
+    if warning:
+        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
     if detach:
         try:
             pid = start_detached(settings, workers, run_dir)
@@ -53,14 +57,37 @@ def serve_command(
         typer.echo(f"sockhound API on {base} (pid {pid}, log {run_dir / LOG_NAME}); stop it with "
                    f"`sockhound serve --stop`")
         return
-    typer.echo(f"sockhound API on {base}  (OpenAPI docs {base}/docs; Neo4j {settings.bolt_uri})")
+    docs = f"OpenAPI docs {base}/docs" if settings.sockhound_api_docs else "docs off (SOCKHOUND_API_DOCS)"
+    typer.echo(f"sockhound API on {base}  ({docs}; Neo4j {settings.bolt_uri})")
+    certfile, keyfile = settings.sockhound_api_tls_certfile, settings.sockhound_api_tls_keyfile
+    # uvicorn's access log is off: it would write request paths (raw IPs, account ids); the audit log writes
+    # route templates instead.
     if workers == 1:
         uvicorn.run(create_app(settings), host=settings.sockhound_api_host, port=settings.sockhound_api_port,
-                    log_level="info", access_log=False, server_header=False)
+                    log_level="info", access_log=False, server_header=False, ssl_certfile=certfile, ssl_keyfile=keyfile)
     else:  # each worker builds its own app (and driver) from the environment
         uvicorn.run("api.app:create_app", factory=True, host=settings.sockhound_api_host,
                     port=settings.sockhound_api_port, workers=workers, log_level="info", access_log=False,
-                    server_header=False)
+                    server_header=False, ssl_certfile=certfile, ssl_keyfile=keyfile)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def plaintext_exposure(settings: ApiSettings) -> str | None:
+    """A warning when the API listens beyond loopback without TLS (keys would cross the network in clear)."""
+    if is_loopback(settings.sockhound_api_host) or settings.sockhound_api_tls_certfile is not None:
+        return None
+    return (f"the API listens on {settings.sockhound_api_host} without TLS: API keys and answers cross the "
+            "network in clear. Set SOCKHOUND_API_TLS_CERTFILE and SOCKHOUND_API_TLS_KEYFILE, or put a TLS proxy "
+            "in front and bind to 127.0.0.1")
+
 
 
 PID_NAME = "api.pid"
@@ -117,12 +144,12 @@ def stop_detached(run_dir: Path) -> str:
 
 def api_key_command(
     name: Annotated[str, typer.Argument(help="Who holds the key (recorded as the source of their labels).")],
-    scopes: Annotated[str, typer.Option(help="read, write or read+write.")] = "read",
+    scopes: Annotated[str, typer.Option(help="read, write, ips (lookups by raw IP), joined by +.")] = "read",
 ) -> None:
     """Make a new random API key; prints the key once and the SOCKHOUND_API_KEYS entry holding only its hash."""
     wanted = {scope.strip() for scope in scopes.split("+")}
     if not wanted or not wanted <= SCOPES:
-        raise cli_failure("--scopes must be read, write or read+write", 2)
+        raise cli_failure("--scopes joins read, write and ips with + (e.g. read+write)", 2)
     key = new_api_key()
     digest = hashlib.sha256(key.encode()).hexdigest()
     typer.echo(f"key (give it to {name}; it is not stored anywhere): {key}")

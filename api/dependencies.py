@@ -71,3 +71,4 @@ def require_scope(scope: str) -> object:
 
 Reader = Annotated[Principal, require_scope("read")]
 Writer = Annotated[Principal, require_scope("write")]
+IpReader = Annotated[Principal, require_scope("ips")]

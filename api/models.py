@@ -203,7 +203,9 @@ class AllowListEntryIn(Body):
 
 class AllowListEntryOut(BaseModel):
     kind: AllowListKind
-    key: str
+    key: str | None = Field(description="The entry's keyed hash, shown only when it was added by that key: the key "
+                            "of a raw value is never told (it would confirm guesses against the graph).")
+    entry_id: str | None = Field(description="Names the entry for `DELETE /v1/allowlist/{entry_id}`.")
     reason: str | None
     added_by: str | None
     added_at: datetime | None
@@ -221,8 +223,6 @@ class Health(BaseModel):
 
 class Readiness(BaseModel):
     status: Literal["ready"]
-    accounts: int
-    networks: int
 
 
 class GraphAccount(BaseModel):

@@ -13,9 +13,10 @@ from neo4j import Driver
 from api.app import create_app
 from detect.explain import account_explanation
 from detect.pipeline import run_detection
-from loaders.privacy import KIND_SUBNET, KeyedHasher
+from loaders.privacy import KIND_PAYMENT, KIND_SUBNET, KeyedHasher
+from sockhound.graph import read_query, write_query
 from sockhound.settings import Settings
-from tests.api_support import READ_WRITE_KEY, WRITE_KEY, api_settings, assert_problem, bearer
+from tests.api_support import READ_KEY, READ_WRITE_KEY, WRITE_KEY, api_settings, assert_problem, bearer
 from tests.detection_world import BENIGN, RING_A, RING_B, detection_settings, load, write_world
 from tests.integration.graph_state import graph_snapshot
 
@@ -104,17 +105,30 @@ def test_allow_listed_subnet_stops_linking(client: TestClient, neo4j_settings: S
     assert response.status_code == 201, response.text
     expected_key = KeyedHasher(neo4j_settings.hash_key()).hash_one(KIND_SUBNET, "198.18.7.0/24")
     [entry] = response.json()["entries"]
-    assert (entry["kind"], entry["key"], entry["active"], entry["added_by"]) == (
-        "subnet", expected_key, True, "labeller")
-    assert "198.18.7" not in response.text
-    listed = client.get("/v1/allowlist", headers=bearer(READ_WRITE_KEY)).json()["entries"]
-    assert [item["key"] for item in listed] == [expected_key]
+    # The keyed hash of the raw value is not told back (the endpoint would be a hash oracle), nor listed.
+    assert (entry["kind"], entry["key"], entry["active"], entry["added_by"]) == ("subnet", None, True, "labeller")
+    assert "198.18.7" not in response.text and expected_key not in response.text
+    listed = client.get("/v1/allowlist", headers=bearer(READ_WRITE_KEY))
+    assert [item["entry_id"] for item in listed.json()["entries"]] == [entry["entry_id"]]
+    assert expected_key not in listed.text
     assert all(weight == 0 and ignored == "allow-listed" for _, weight, ignored in subnet_weights())
 
-    assert client.delete(f"/v1/allowlist/subnet/{expected_key}", headers=bearer(WRITE_KEY)).status_code == 204
-    assert_problem(client.delete(f"/v1/allowlist/subnet/{expected_key}", headers=bearer(WRITE_KEY)), 404)
+    assert client.delete(f"/v1/allowlist/{entry['entry_id']}", headers=bearer(WRITE_KEY)).status_code == 204
+    assert_problem(client.delete(f"/v1/allowlist/{entry['entry_id']}", headers=bearer(WRITE_KEY)), 404)
     assert client.get("/v1/allowlist", headers=bearer(READ_WRITE_KEY)).json()["entries"] == []
     assert all(weight > 0 for _, weight, _ in subnet_weights())
+
+    # Added by its key (which the caller already knows), an entry shows its key and can be removed by it.
+    by_key = client.post("/v1/allowlist", json={"kind": "subnet", "value": expected_key, "reason": "by key"},
+                         headers=bearer(WRITE_KEY)).json()["entries"]
+    assert [item["key"] for item in by_key] == [expected_key]
+    assert client.delete(f"/v1/allowlist/subnet/{expected_key}", headers=bearer(READ_WRITE_KEY)).status_code == 204
+    assert_problem(client.delete(f"/v1/allowlist/subnet/{expected_key}", headers=bearer(WRITE_KEY)), 404)
+
+    events = read_query(neo4j_settings, detected, "detect/allow_list_events")
+    assert [(event["action"], event["key"], event["by"], event["via"]) for event in events] == [
+        ("add", expected_key, "labeller", "api"), ("remove", expected_key, "labeller", "api"),
+        ("add", expected_key, "labeller", "api"), ("remove", expected_key, "ban-tool", "api")]
 
     assert_problem(client.post("/v1/allowlist", json={"kind": "subnet", "value": "10.0.0.0/8", "reason": "x"},
                                headers=bearer(WRITE_KEY)), 422, "body.value")
@@ -125,11 +139,19 @@ def test_allow_listed_subnet_stops_linking(client: TestClient, neo4j_settings: S
     assert_problem(client.delete("/v1/allowlist/subnet/not-a-key", headers=bearer(WRITE_KEY)), 422, "path.key")
 
 
-def test_expired_entry_is_listed_but_inactive(client: TestClient) -> None:
-    response = client.post("/v1/allowlist", json={"kind": "payment", "value": "pm_corporate_card_0001",
-                                                  "reason": "expired", "expires_at": "2020-01-01T00:00:00Z"},
-                           headers=bearer(WRITE_KEY))
-    assert response.status_code == 201
+def test_expired_entry_is_listed_but_inactive(client: TestClient, neo4j_settings: Settings, detected: Driver) -> None:
+    refused = client.post("/v1/allowlist", json={"kind": "payment", "value": "pm_corporate_card_0001",
+                                                 "reason": "expired", "expires_at": "2020-01-01T00:00:00Z"},
+                          headers=bearer(WRITE_KEY))
+    assert_problem(refused, 422, "body.expires_at")
+    assert client.get("/v1/allowlist", headers=bearer(READ_KEY)).json()["entries"] == []
+    assert read_query(neo4j_settings, detected, "detect/allow_list_events") == []
+
+    key = KeyedHasher(neo4j_settings.hash_key()).hash_one(KIND_PAYMENT, "pm_corporate_card_0001")
+    write_query(neo4j_settings, detected, "detect/allow_list_add", {  # as an entry that has since expired
+        "kind": "payment", "key": key, "reason": "expired", "expiresAt": 1_577_836_800_000, "addedBy": "cli",
+        "via": "cli", "keyGiven": False})
+    response = client.get("/v1/allowlist", headers=bearer(READ_KEY))
     [entry] = response.json()["entries"]
     assert entry["active"] is False and entry["expires_at"].startswith("2020-01-01")
-    assert "pm_corporate_card_0001" not in response.text
+    assert "pm_corporate_card_0001" not in response.text and key not in response.text
