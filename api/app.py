@@ -21,6 +21,7 @@ from api.routers import accounts, allowlist, health, ips, labels, networks, ui
 from api.settings import ApiSettings, get_api_settings
 from detect.config import DetectionSettings, get_detection_settings
 from loaders.privacy import KeyedHasher
+from sockhound.hash_key import key_check_value
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,8 @@ def create_app(settings: ApiSettings | None = None, detection: DetectionSettings
     app.state.detection = detection or get_detection_settings()
     app.state.key_ring = key_ring
     app.state.hasher = hasher
+    app.state.key_check_value = key_check_value(settings.hash_key())
+    app.state.hash_key_confirmed = False
     install_problem_handlers(app)
     for router in (health.router, accounts.router, networks.router, ips.router, labels.router, allowlist.router,
                    ui.router):

@@ -20,6 +20,7 @@ from api.app import create_app
 from api.auth import SCOPES, ApiKeyConfigError, new_api_key
 from api.settings import ApiSettings, get_api_settings
 from sockhound.cli_support import cli_failure
+from sockhound.key_check import verify_graph_key_if_reachable
 from sockhound.settings import HashKeyError
 
 
@@ -43,6 +44,8 @@ def serve_command(
         settings.sockhound_api_port = port
     try:
         create_app(settings)  # check keys and hash key now, with a one-line error, before uvicorn starts
+        if not verify_graph_key_if_reachable(settings, settings.hash_key()):
+            typer.echo("the database does not answer yet: the hash key will be checked against the graph later")
     except (ApiKeyConfigError, HashKeyError) as error:
         raise cli_failure(str(error)) from None
     base = settings.api_base_url

@@ -21,6 +21,7 @@ from neo4j import Driver
 
 from loaders.privacy import IPV4_SUBNET_BITS, IPV6_SUBNET_BITS, KIND_PAYMENT, KIND_SUBNET, KeyedHasher
 from sockhound.graph import read_query, write_query
+from sockhound.key_check import verify_graph_key
 from sockhound.settings import Settings
 
 ALLOW_LIST_KINDS: Final = ("subnet", "payment", "prompt")
@@ -87,6 +88,7 @@ def add_entry(settings: Settings, driver: Driver, kind: str, value: str, reason:
     """Add (or renew) the entries for a value; returns the keys written."""
     if not reason.strip():
         raise ValueError("an allow-list entry needs a reason")
+    verify_graph_key(settings, driver, settings.hash_key())
     keys = allow_list_keys(kind, value, KeyedHasher(settings.hash_key()))
     for key in keys:
         write_query(settings, driver, "detect/allow_list_add", {
@@ -97,6 +99,7 @@ def add_entry(settings: Settings, driver: Driver, kind: str, value: str, reason:
 
 
 def remove_entry(settings: Settings, driver: Driver, kind: str, value: str, removed_by: str | None = None) -> int:
+    verify_graph_key(settings, driver, settings.hash_key())
     keys = allow_list_keys(kind, value, KeyedHasher(settings.hash_key()))
     removed = 0
     for key in keys:
