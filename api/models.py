@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Final, Literal
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+
+from loaders.label_decisions import TIME_RULE, decision_time_refused
 
 LOOKUP_MAX_IDS: Final = 1_000
 LABELS_MAX: Final = 1_000
@@ -175,8 +177,17 @@ class LabelIn(Body):
     account_id: AccountId
     label: LabelValue
     source: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = Field(
-        default=None, description="Who decided; defaults to the API key's name.")
-    at: Timestamp | None = Field(default=None, description="When it was decided; defaults to now.")
+        default=None, description="Who decided, as the sender says: kept as a claim. The decision's provenance is "
+        "always the API key's name.")
+    at: Timestamp | None = Field(default=None, description="When it was decided; defaults to now. From 2000-01-01 "
+                                 "up to 5 minutes ahead (a later or earlier time is refused).")
+
+    @field_validator("at")
+    @classmethod
+    def _plausible_time(cls, at: datetime | None) -> datetime | None:
+        if at is not None and decision_time_refused(at):
+            raise ValueError(TIME_RULE)
+        return at
 
 
 class LabelsRequest(Body):

@@ -42,7 +42,8 @@ def client(neo4j_settings: Settings, detected: Driver) -> Iterator[TestClient]:
 def label_decisions(settings: Settings, driver: Driver, account_id: str) -> list[dict[str, object]]:
     records, _, _ = driver.execute_query(
         "MATCH (d:LabelDecision)-[:ABOUT]->(:Account {accountId: $id}) "
-        "RETURN d.label AS label, d.source AS source, d.recordedBy AS recordedBy ORDER BY d.at",
+        "RETURN d.label AS label, d.source AS source, d.claimedSource AS claimed, d.recordedBy AS recordedBy "
+        "ORDER BY d.at",
         {"id": account_id}, database_=settings.neo4j_database)
     return [record.data() for record in records]
 
@@ -58,7 +59,7 @@ def test_ban_decision_is_recorded_once_and_used_by_the_next_run(
         assert response.status_code == 201, response.text
         assert response.json() == {"recorded": [{"account_id": target, "label": "abusive"}]}
     assert label_decisions(neo4j_settings, detected, target) == [
-        {"label": "abusive", "source": "labeller", "recordedBy": "labeller"}]
+        {"label": "abusive", "source": "labeller", "claimed": None, "recordedBy": "labeller"}]
     assert client.get(f"/v1/accounts/{target}", headers=bearer(READ_WRITE_KEY)).json()["label"] == "abusive"
 
     run_detection(neo4j_settings, detected, detection_settings())
@@ -70,7 +71,9 @@ def test_ban_decision_is_recorded_once_and_used_by_the_next_run(
     assert client.post("/v1/labels", json={"labels": [clearance]}, headers=bearer(WRITE_KEY)).status_code == 201
     body = client.get(f"/v1/accounts/{target}", headers=bearer(READ_WRITE_KEY)).json()
     assert body["label"] == "benign"  # the latest decision wins
-    assert [d["source"] for d in label_decisions(neo4j_settings, detected, target)] == ["labeller", "analyst-7"]
+    # The claimed source is kept as a claim; the provenance is the key that sent it.
+    assert [(d["source"], d["claimed"]) for d in label_decisions(neo4j_settings, detected, target)] == [
+        ("labeller", None), ("labeller", "analyst-7")]
 
 
 def test_labels_are_all_or_nothing(client: TestClient, neo4j_settings: Settings, detected: Driver) -> None:
