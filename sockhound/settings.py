@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sockhound.env_file import env_file
 from sockhound.hash_key import DEVELOPMENT_HASH_KEY, HashKeyError, resolve_key
 
 __all__ = ["DEVELOPMENT_HASH_KEY", "HashKeyError", "Settings", "get_settings"]
@@ -25,7 +26,7 @@ def _default_neo4j_home() -> Path:
 class Settings(BaseSettings):
     """Every knob sockhound reads. Environment variables are the upper-case field names."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=env_file(), env_file_encoding="utf-8", extra="ignore")
 
     # --- the database sockhound talks to -------------------------------------------------------------------
     neo4j_uri: str | None = Field(
