@@ -152,7 +152,7 @@ def api_key_command(
     """Make a new random API key; prints the key once and the SOCKHOUND_API_KEYS entry holding only its hash."""
     wanted = {scope.strip() for scope in scopes.split("+")}
     if not wanted or not wanted <= SCOPES:
-        raise cli_failure("--scopes joins read, write and ips with + (e.g. read+write)", 2)
+        raise cli_failure("--scopes must be read, write or ips, joined by + (e.g. read+write)", 2)
     key = new_api_key()
     digest = hashlib.sha256(key.encode()).hexdigest()
     typer.echo(f"key (give it to {name}; it is not stored anywhere): {key}")
