@@ -28,6 +28,7 @@ from typing import Final
 DEVELOPMENT_HASH_KEY: Final = "sockhound-development-key-do-not-use-in-production"
 PUBLISHED_KEYS: Final = frozenset({DEVELOPMENT_HASH_KEY, "sockhound-demo-key-not-for-production"})
 MIN_KEY_BITS: Final = 256
+MIN_DISTINCT_CHARACTERS: Final = 10
 CHECK_LABEL: Final = b"sockhound key check v1"
 _HEX: Final = re.compile(r"^[0-9a-fA-F]+$")
 _BASE64: Final = re.compile(r"^[A-Za-z0-9+/_-]+=*$")
@@ -59,8 +60,9 @@ def checked_key(key: str) -> bytes:
     if key in PUBLISHED_KEYS:
         raise HashKeyError("the hash key is a published default (the development or the old demo key): generate a "
                            "real secret, e.g. `openssl rand -hex 32`")
-    distinct = len(set(key))
-    if key_bits(key) < MIN_KEY_BITS or distinct < 16:
+    # Few distinct characters means a pattern, not randomness ("aaaa..."); 10 is far below what any random
+    # 64-hex-digit key shows (all 16 digits, bar a 1-in-4 chance of missing one or two).
+    if key_bits(key) < MIN_KEY_BITS or len(set(key)) < MIN_DISTINCT_CHARACTERS:
         raise HashKeyError("the hash key is too weak: it needs at least 32 random bytes (64 hex digits or 43 base64 "
                            "characters), e.g. `openssl rand -hex 32`")
     return key.encode()
