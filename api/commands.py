@@ -6,6 +6,7 @@ import hashlib
 import ipaddress
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -107,14 +108,17 @@ def start_detached(settings: ApiSettings, workers: int, run_dir: Path, timeout_s
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    start_new_session=True)
     (run_dir / PID_NAME).write_text(str(process.pid))
-    health = f"http://{settings.sockhound_api_host}:{settings.sockhound_api_port}/healthz"
+    tls = settings.sockhound_api_tls_certfile is not None
+    health = f"{'https' if tls else 'http'}://{settings.sockhound_api_host}:{settings.sockhound_api_port}/healthz"
+    # Our own server on its listen address: its certificate names the public host, not this one.
+    context = ssl._create_unverified_context() if tls else None
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
             (run_dir / PID_NAME).unlink(missing_ok=True)
             raise RuntimeError(f"the API exited during start (code {process.returncode}); see {run_dir / LOG_NAME}")
         try:
-            with urllib.request.urlopen(health, timeout=1) as response:
+            with urllib.request.urlopen(health, timeout=1, context=context) as response:
                 if response.status == 200:
                     return process.pid
         except OSError:

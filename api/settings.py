@@ -44,8 +44,9 @@ class ApiSettings(Settings):
 
     @property
     def api_base_url(self) -> str:
-        return (self.sockhound_api_public_url or f"http://{self.sockhound_api_host}:{self.sockhound_api_port}").rstrip(
-            "/")
+        scheme = "https" if self.sockhound_api_tls_certfile is not None else "http"
+        return (self.sockhound_api_public_url or f"{scheme}://{self.sockhound_api_host}:{self.sockhound_api_port}"
+                ).rstrip("/")
 
 
 @lru_cache(maxsize=1)

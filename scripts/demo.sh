@@ -12,11 +12,8 @@ REPORT_DIR=${REPORT_DIR:-report}
 # in SOCKHOUND_HASH_KEY or SOCKHOUND_HASH_KEY_FILE is used instead.
 if [ -z "${SOCKHOUND_HASH_KEY:-}" ] && [ -z "${SOCKHOUND_HASH_KEY_FILE:-}" ]; then
   hash_key_file=var/demo-hash-key
-  if [ ! -s "$hash_key_file" ]; then
-    mkdir -p var
-    (umask 077 && $BIN/python -c 'import secrets; print(secrets.token_hex(32))' > "$hash_key_file")
-  fi
-  chmod 600 "$hash_key_file"
+  $BIN/python -c 'import sys; from pathlib import Path; from sockhound.hash_key import ensure_key_file
+ensure_key_file(Path(sys.argv[1]))' "$hash_key_file"
   export SOCKHOUND_HASH_KEY_FILE=$hash_key_file
 fi
 started=$(date +%s)
