@@ -4,7 +4,7 @@ and refuse a key whose check value differs from the stored one."""
 from __future__ import annotations
 
 from neo4j import Driver
-from neo4j.exceptions import ServiceUnavailable, SessionExpired
+from neo4j.exceptions import DriverError, Neo4jError
 
 from sockhound.graph import open_driver, read_query, write_query
 from sockhound.hash_key import compare_check_values, key_check_value
@@ -23,12 +23,13 @@ def verify_graph_key(settings: Settings, driver: Driver, key: bytes, *, record: 
 
 
 def verify_graph_key_if_reachable(settings: Settings, key: bytes) -> bool:
-    """`verify_graph_key` in one quick attempt; False when the database does not answer (not checked)."""
+    """`verify_graph_key` in one quick attempt; False when the database does not answer, or refuses the
+    credentials (not checked: the API starts anyway and answers 503 until the database is there)."""
     driver = open_driver(settings)
     try:
         verify_graph_key(settings, driver, key)
         return True
-    except (ServiceUnavailable, SessionExpired, OSError):
+    except (DriverError, Neo4jError, OSError):
         return False
     finally:
         driver.close()

@@ -19,6 +19,7 @@ from detect.allowlist import add_entry, remove_entry
 from loaders.load_batch import BatchLoader
 from sockhound.graph import read_query
 from sockhound.hash_key import HashKeyError, key_check_value
+from sockhound.key_check import verify_graph_key_if_reachable
 from sockhound.settings import Settings
 from tests.api_support import IPS_KEY, WRITE_KEY, api_settings, assert_problem, bearer
 from tests.conftest import REPO_ROOT, free_port
@@ -105,3 +106,12 @@ def test_rotation_is_a_reload_into_a_fresh_graph(
     rotated = with_key(neo4j_settings, new_key)
     load(rotated, empty_graph, world, tmp_path / "new")
     assert stored_check_value(neo4j_settings, empty_graph) == key_check_value(new_key.encode())
+
+
+def test_serve_starts_unchecked_when_the_database_is_down_or_refuses_the_login(neo4j_settings: Settings) -> None:
+    key = neo4j_settings.hash_key()
+    assert verify_graph_key_if_reachable(neo4j_settings, key)
+    nothing_there = neo4j_settings.model_copy(update={"neo4j_uri": f"bolt://127.0.0.1:{free_port()}"})
+    assert not verify_graph_key_if_reachable(nothing_there, key)
+    wrong_login = neo4j_settings.model_copy(update={"neo4j_password": SecretStr("not-the-password-" + "x" * 8)})
+    assert not verify_graph_key_if_reachable(wrong_login, key)
