@@ -104,11 +104,17 @@ def test_rotation_is_a_reload_into_a_fresh_graph(
                    {"batchSize": 10_000})
     new_key = secrets.token_hex(32)
     rotated = with_key(neo4j_settings, new_key)
-    load(rotated, empty_graph, world, tmp_path / "new")
-    assert stored_check_value(neo4j_settings, empty_graph) == key_check_value(new_key.encode())
+    try:
+        load(rotated, empty_graph, world, tmp_path / "new")
+        assert stored_check_value(neo4j_settings, empty_graph) == key_check_value(new_key.encode())
+    finally:  # the session's later tests load with the development key
+        run_statements(neo4j_settings, empty_graph, load_query("maintenance/delete_all_in_batches"),
+                       {"batchSize": 10_000})
 
 
-def test_serve_starts_unchecked_when_the_database_is_down_or_refuses_the_login(neo4j_settings: Settings) -> None:
+def test_serve_starts_unchecked_when_the_database_is_down_or_refuses_the_login(
+    neo4j_settings: Settings, empty_graph: Driver
+) -> None:
     key = neo4j_settings.hash_key()
     assert verify_graph_key_if_reachable(neo4j_settings, key)
     nothing_there = neo4j_settings.model_copy(update={"neo4j_uri": f"bolt://127.0.0.1:{free_port()}"})
