@@ -49,8 +49,8 @@ async def list_allow_list(request: Request, gateway: GatewayDep, _: Reader) -> A
 
 @router.post("/allowlist", response_model=AllowListEntries, status_code=status.HTTP_201_CREATED,
              summary="Add (or renew) an allow-list entry")
-async def add_allow_list_entry(entry: AllowListEntryIn, request: Request, gateway: GatewayDep, hasher: HasherDep,
-                               principal: Writer) -> AllowListEntries:
+async def add_allow_list_entry(entry: AllowListEntryIn, request: Request, gateway: GatewayDep, principal: Writer,
+                               hasher: HasherDep) -> AllowListEntries:  # the caller first, then the key check
     expires = entry.expires_at
     expires_ms = None if expires is None else int(
         (expires if expires.tzinfo is not None else expires.replace(tzinfo=UTC)).timestamp() * 1000)

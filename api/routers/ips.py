@@ -22,7 +22,7 @@ router = APIRouter(prefix="/v1", tags=["ips"], responses=PROBLEM_RESPONSES)
 @router.get("/ips/{ip}/accounts", response_model=IpAccountsPage, summary="Accounts seen from an IP address")
 async def ip_accounts(
     ip: Annotated[IPv4Address | IPv6Address, Path(description="An IPv4 or IPv6 address.")],
-    request: Request, gateway: GatewayDep, hasher: HasherDep, _: IpReader,
+    request: Request, gateway: GatewayDep, _: IpReader, hasher: HasherDep,  # the caller first, then the key check
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")] = None,
 ) -> IpAccountsPage:

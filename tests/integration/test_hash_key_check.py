@@ -67,6 +67,10 @@ def test_first_load_stores_the_check_value_and_other_keys_are_refused(
         assert MISMATCH in assert_problem(refused, 500)["detail"]
         assert MISMATCH in assert_problem(client.get("/v1/ips/198.18.7.10/accounts", headers=bearer(IPS_KEY)),
                                           500)["detail"]
+        # Who calls is checked first: a caller without a key learns nothing about the server's key.
+        assert MISMATCH not in assert_problem(client.get("/v1/ips/198.18.7.10/accounts"), 401)["detail"]
+        assert_problem(client.post("/v1/allowlist", json={"kind": "subnet", "value": "198.18.7.0/24", "reason": "x"}),
+                       401)
     # The original key still works, everywhere.
     assert add_entry(neo4j_settings, empty_graph, "subnet", "198.18.7.0/24", "office", None)
     with TestClient(create_app(api_settings(neo4j_settings))) as client:
