@@ -6,7 +6,7 @@ from __future__ import annotations
 from neo4j import Driver
 from neo4j.exceptions import DriverError, Neo4jError
 
-from sockhound.graph import open_driver, read_query, write_query
+from sockhound.graph import DatabaseUnavailableError, open_driver, read_query, write_query
 from sockhound.hash_key import compare_check_values, key_check_value
 from sockhound.settings import Settings
 
@@ -27,9 +27,10 @@ def verify_graph_key_if_reachable(settings: Settings, key: bytes) -> bool:
     credentials (not checked: the API starts anyway and answers 503 until the database is there)."""
     driver = open_driver(settings)
     try:
+        driver.verify_connectivity()  # fails at once; the named query below would retry for a minute
         verify_graph_key(settings, driver, key)
         return True
-    except (DriverError, Neo4jError, OSError):
+    except (DriverError, Neo4jError, OSError, DatabaseUnavailableError):
         return False
     finally:
         driver.close()
