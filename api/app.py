@@ -9,21 +9,26 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from api.auth import ApiKeyRing
 from api.body_limit import BodySizeLimit
 from api.database import GraphGateway, open_async_driver
+from api.guard import RequestGuard, configure_audit_log
 from api.problems import install_problem_handlers
 from api.routers import accounts, allowlist, health, ips, labels, networks, ui
 from api.settings import ApiSettings, get_api_settings
 from detect.config import DetectionSettings, get_detection_settings
 from loaders.privacy import KeyedHasher
+from sockhound.hash_key import key_check_value
 
 log = logging.getLogger(__name__)
 
 DESCRIPTION = """Verdicts, networks and their evidence for ban tooling.
 
 Authenticate with `Authorization: Bearer <API key>` (keys and scopes come from `SOCKHOUND_API_KEYS`).
+Each key has a rate limit and a cap on requests in flight; beyond them the answer is 429 with `Retry-After`.
 Errors are RFC 9457 problem details. When the database is down every data endpoint answers 503 with
 `Retry-After`, and recovers by itself once it is back.
 """
@@ -38,6 +43,7 @@ def create_app(settings: ApiSettings | None = None, detection: DetectionSettings
     if not len(key_ring):
         log.warning("SOCKHOUND_API_KEYS is empty: every /v1 request will get 401")
     hasher = KeyedHasher(settings.hash_key())
+    configure_audit_log()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -53,15 +59,27 @@ def create_app(settings: ApiSettings | None = None, detection: DetectionSettings
         finally:
             await driver.close()
 
-    app = FastAPI(title="sockhound", version="1", description=DESCRIPTION, lifespan=lifespan)
+    if settings.sockhound_api_docs:  # Swagger UI from the package's own assets (no CDN), at /docs
+        app = FastAPIOffline(title="sockhound", version="1", description=DESCRIPTION, lifespan=lifespan,
+                             docs_url="/docs", redoc_url=None, static_url="/docs-static")
+    else:  # no /docs, no /openapi.json (`create_app(...).openapi()` still gives the schema)
+        app = FastAPI(title="sockhound", version="1", description=DESCRIPTION, lifespan=lifespan,
+                      docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     app.state.detection = detection or get_detection_settings()
     app.state.key_ring = key_ring
     app.state.hasher = hasher
+    app.state.key_check_value = key_check_value(settings.hash_key())
+    app.state.hash_key_confirmed = False
     install_problem_handlers(app)
     for router in (health.router, accounts.router, networks.router, ips.router, labels.router, allowlist.router,
                    ui.router):
         app.include_router(router)
     app.mount("/ui/static", ui.static_files(), name="ui-static")
+    # Outermost last: the host check first, then the per-key guard (its concurrency slot spans the body), then
+    # the body size limit.
     app.add_middleware(BodySizeLimit, max_bytes=settings.sockhound_api_max_body_bytes)
+    app.add_middleware(RequestGuard, key_ring=key_ring, rate_limit=settings.sockhound_api_rate_limit,
+                       max_concurrent=settings.sockhound_api_max_concurrent)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.sockhound_api_trusted_hosts)
     return app

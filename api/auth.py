@@ -1,7 +1,9 @@
 """API keys: parsed from `SOCKHOUND_API_KEYS`, kept only as SHA-256 hashes, checked per request with scopes.
 
 Format: comma-separated `NAME:SCOPES:SECRET` entries, e.g.
-`ban-tool:read+write:3f9c...,dashboard:read:sha256:5e88...`. SCOPES is `read`, `write` or `read+write`.
+`ban-tool:read+write:3f9c...,dashboard:read:sha256:5e88...`. SCOPES joins `read`, `write` and `ips` with `+`
+(`ips` alone lets a key look accounts up by a raw IP address: that endpoint hashes what it is given, so it is
+an oracle for the keyed hash and is granted separately).
 SECRET is the key itself, or `sha256:` and the hex SHA-256 of the key so that the key never sits in the
 environment. Clients send `Authorization: Bearer KEY` (or `X-API-Key: KEY`). Keys are never logged.
 """
@@ -15,7 +17,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Final
 
-SCOPES: Final = frozenset({"read", "write"})
+SCOPES: Final = frozenset({"read", "write", "ips"})
 MIN_KEY_LENGTH: Final = 20
 _SHA256_HEX: Final = re.compile(r"^[0-9a-f]{64}$")
 _NAME: Final = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
@@ -68,7 +70,7 @@ class ApiKeyRing:
             scopes = frozenset(scope.strip() for scope in scope_text.split("+"))
             if not scopes or not scopes <= SCOPES:
                 raise ApiKeyConfigError(
-                    f"SOCKHOUND_API_KEYS entry {position} ({name}): scopes must be read, write or read+write")
+                    f"SOCKHOUND_API_KEYS entry {position} ({name}): scopes are read, write and ips, joined by +")
             if secret.startswith("sha256:"):
                 hex_digest = secret.removeprefix("sha256:").lower()
                 if not _SHA256_HEX.match(hex_digest):

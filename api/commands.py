@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -19,6 +21,7 @@ from api.app import create_app
 from api.auth import SCOPES, ApiKeyConfigError, new_api_key
 from api.settings import ApiSettings, get_api_settings
 from sockhound.cli_support import cli_failure
+from sockhound.key_check import verify_graph_key_if_reachable
 from sockhound.settings import HashKeyError
 
 
@@ -42,9 +45,14 @@ def serve_command(
         settings.sockhound_api_port = port
     try:
         create_app(settings)  # check keys and hash key now, with a one-line error, before uvicorn starts
+        if not verify_graph_key_if_reachable(settings, settings.hash_key()):
+            typer.echo("the database does not answer yet: the hash key will be checked against the graph later")
     except (ApiKeyConfigError, HashKeyError) as error:
         raise cli_failure(str(error)) from None
     base = settings.api_base_url
+    warning = plaintext_exposure(settings)
+    if warning:
+        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
     if detach:
         try:
             pid = start_detached(settings, workers, run_dir)
@@ -53,14 +61,37 @@ def serve_command(
         typer.echo(f"sockhound API on {base} (pid {pid}, log {run_dir / LOG_NAME}); stop it with "
                    f"`sockhound serve --stop`")
         return
-    typer.echo(f"sockhound API on {base}  (OpenAPI docs {base}/docs; Neo4j {settings.bolt_uri})")
+    docs = f"OpenAPI docs {base}/docs" if settings.sockhound_api_docs else "docs off (SOCKHOUND_API_DOCS)"
+    typer.echo(f"sockhound API on {base}  ({docs}; Neo4j {settings.bolt_uri})")
+    certfile, keyfile = settings.sockhound_api_tls_certfile, settings.sockhound_api_tls_keyfile
+    # uvicorn's access log is off: it would write request paths (raw IPs, account ids); the audit log writes
+    # route templates instead.
     if workers == 1:
         uvicorn.run(create_app(settings), host=settings.sockhound_api_host, port=settings.sockhound_api_port,
-                    log_level="info", access_log=False, server_header=False)
+                    log_level="info", access_log=False, server_header=False, ssl_certfile=certfile, ssl_keyfile=keyfile)
     else:  # each worker builds its own app (and driver) from the environment
         uvicorn.run("api.app:create_app", factory=True, host=settings.sockhound_api_host,
                     port=settings.sockhound_api_port, workers=workers, log_level="info", access_log=False,
-                    server_header=False)
+                    server_header=False, ssl_certfile=certfile, ssl_keyfile=keyfile)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def plaintext_exposure(settings: ApiSettings) -> str | None:
+    """A warning when the API listens beyond loopback without TLS (keys would cross the network in clear)."""
+    if is_loopback(settings.sockhound_api_host) or settings.sockhound_api_tls_certfile is not None:
+        return None
+    return (f"the API listens on {settings.sockhound_api_host} without TLS: API keys and answers cross the "
+            "network in clear. Set SOCKHOUND_API_TLS_CERTFILE and SOCKHOUND_API_TLS_KEYFILE, or put a TLS proxy "
+            "in front and bind to 127.0.0.1")
+
 
 
 PID_NAME = "api.pid"
@@ -77,14 +108,17 @@ def start_detached(settings: ApiSettings, workers: int, run_dir: Path, timeout_s
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    start_new_session=True)
     (run_dir / PID_NAME).write_text(str(process.pid))
-    health = f"http://{settings.sockhound_api_host}:{settings.sockhound_api_port}/healthz"
+    tls = settings.sockhound_api_tls_certfile is not None
+    health = f"{'https' if tls else 'http'}://{settings.sockhound_api_host}:{settings.sockhound_api_port}/healthz"
+    # Our own server on its listen address: its certificate names the public host, not this one.
+    context = ssl._create_unverified_context() if tls else None
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
             (run_dir / PID_NAME).unlink(missing_ok=True)
             raise RuntimeError(f"the API exited during start (code {process.returncode}); see {run_dir / LOG_NAME}")
         try:
-            with urllib.request.urlopen(health, timeout=1) as response:
+            with urllib.request.urlopen(health, timeout=1, context=context) as response:
                 if response.status == 200:
                     return process.pid
         except OSError:
@@ -117,12 +151,12 @@ def stop_detached(run_dir: Path) -> str:
 
 def api_key_command(
     name: Annotated[str, typer.Argument(help="Who holds the key (recorded as the source of their labels).")],
-    scopes: Annotated[str, typer.Option(help="read, write or read+write.")] = "read",
+    scopes: Annotated[str, typer.Option(help="read, write, ips (lookups by raw IP), joined by +.")] = "read",
 ) -> None:
     """Make a new random API key; prints the key once and the SOCKHOUND_API_KEYS entry holding only its hash."""
     wanted = {scope.strip() for scope in scopes.split("+")}
     if not wanted or not wanted <= SCOPES:
-        raise cli_failure("--scopes must be read, write or read+write", 2)
+        raise cli_failure("--scopes must be read, write or ips, joined by + (e.g. read+write)", 2)
     key = new_api_key()
     digest = hashlib.sha256(key.encode()).hexdigest()
     typer.echo(f"key (give it to {name}; it is not stored anywhere): {key}")

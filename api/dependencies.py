@@ -13,6 +13,7 @@ from api.problems import ProblemError
 from api.settings import ApiSettings
 from detect.config import DetectionSettings
 from loaders.privacy import KeyedHasher
+from sockhound.hash_key import HashKeyError, compare_check_values
 
 
 async def get_settings_of_app(request: Request) -> ApiSettings:
@@ -28,7 +29,18 @@ async def get_detection_settings_of_app(request: Request) -> DetectionSettings:
 
 
 async def get_hasher(request: Request) -> KeyedHasher:
-    return cast(KeyedHasher, request.app.state.hasher)
+    """The app's hasher, once its key is known to be the graph's (checked until the graph holds a check value,
+    then never again): a different key would make every lookup by a raw value silently find nothing."""
+    state = request.app.state
+    if not state.hash_key_confirmed:
+        gateway: GraphGateway = state.gateway
+        [record] = await gateway.read("runtime/hash_key_check")
+        try:
+            compare_check_values(record["value"], state.key_check_value)
+        except HashKeyError as error:
+            raise ProblemError(500, "hash-key-mismatch", str(error)) from None
+        state.hash_key_confirmed = record["value"] is not None
+    return cast(KeyedHasher, state.hasher)
 
 
 SettingsDep = Annotated[ApiSettings, Depends(get_settings_of_app)]
@@ -71,3 +83,4 @@ def require_scope(scope: str) -> object:
 
 Reader = Annotated[Principal, require_scope("read")]
 Writer = Annotated[Principal, require_scope("write")]
+IpReader = Annotated[Principal, require_scope("ips")]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Final, Literal
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+
+from loaders.label_decisions import TIME_RULE, decision_time_refused
 
 LOOKUP_MAX_IDS: Final = 1_000
 LABELS_MAX: Final = 1_000
@@ -175,8 +177,17 @@ class LabelIn(Body):
     account_id: AccountId
     label: LabelValue
     source: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = Field(
-        default=None, description="Who decided; defaults to the API key's name.")
-    at: Timestamp | None = Field(default=None, description="When it was decided; defaults to now.")
+        default=None, description="Who decided, as the sender says: kept as a claim. The decision's provenance is "
+        "always the API key's name.")
+    at: Timestamp | None = Field(default=None, description="When it was decided; defaults to now. From 2000-01-01 "
+                                 "up to 5 minutes ahead (a later or earlier time is refused).")
+
+    @field_validator("at")
+    @classmethod
+    def _plausible_time(cls, at: datetime | None) -> datetime | None:
+        if at is not None and decision_time_refused(at):
+            raise ValueError(TIME_RULE)
+        return at
 
 
 class LabelsRequest(Body):
@@ -203,7 +214,9 @@ class AllowListEntryIn(Body):
 
 class AllowListEntryOut(BaseModel):
     kind: AllowListKind
-    key: str
+    key: str | None = Field(description="The entry's keyed hash, shown only when it was added by that key: the key "
+                            "of a raw value is never told (it would confirm guesses against the graph).")
+    entry_id: str | None = Field(description="Names the entry for `DELETE /v1/allowlist/{entry_id}`.")
     reason: str | None
     added_by: str | None
     added_at: datetime | None
@@ -221,8 +234,6 @@ class Health(BaseModel):
 
 class Readiness(BaseModel):
     status: Literal["ready"]
-    accounts: int
-    networks: int
 
 
 class GraphAccount(BaseModel):

@@ -59,6 +59,13 @@ class DatabaseDownError(ProblemError):
         super().__init__(503, "database-unavailable", detail, {"Retry-After": str(retry_after_s)})
 
 
+def route_template(request: Request) -> str:
+    """The matched route's template (`/v1/ips/{ip}/accounts`), for logs: never the path, which may hold a raw
+    value (an IP address, an account id)."""
+    template = getattr(request.scope.get("route"), "path", None)
+    return template if isinstance(template, str) else "(unmatched route)"
+
+
 def _instance(request: Request) -> str:
     """The request path, except that a raw IP address in it is never echoed back (its route's template is)."""
     route = request.scope.get("route")
@@ -126,7 +133,7 @@ def _allowed_methods(request: Request) -> list[str]:
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
-    log.exception("unexpected error serving %s %s", request.method, request.url.path)
+    log.exception("unexpected error serving %s %s", request.method, route_template(request))
     return problem_response(request, 500, "internal-error", "an unexpected error; it has been logged")
 
 
@@ -139,5 +146,5 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": HTTPStatus(status).phrase}
-    for status in (400, 401, 403, 404, 413, 422, 503)
+    for status in (400, 401, 403, 404, 413, 422, 429, 503)
 }

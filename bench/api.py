@@ -236,9 +236,13 @@ def main() -> None:
         key = args.key or ""
     else:
         host, port, key = "127.0.0.1", str(args.port), secrets.token_urlsafe(32)
-        environment = {**os.environ, "SOCKHOUND_API_KEYS": f"bench:read:{key}",
-                       "SOCKHOUND_HASH_KEY": os.environ.get("SOCKHOUND_HASH_KEY",
-                                                            "sockhound-demo-key-not-for-production")}
+        # The demo's hash key (the graph was loaded with it) unless one is given; no rate limit: this measures
+        # throughput, not the guard.
+        environment = {**os.environ, "SOCKHOUND_API_KEYS": f"bench:read:{key}", "SOCKHOUND_API_RATE_LIMIT": "",
+                       "SOCKHOUND_API_MAX_CONCURRENT": "100000"}
+        if not environment.get("SOCKHOUND_HASH_KEY") and not environment.get("SOCKHOUND_HASH_KEY_FILE"):
+            environment["SOCKHOUND_HASH_KEY_FILE"] = str(Path(__file__).resolve().parent.parent / "var" /
+                                                         "demo-hash-key")
         server = subprocess.Popen([sys.executable, "-m", "sockhound", "serve", "--port", port], env=environment,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

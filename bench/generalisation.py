@@ -52,9 +52,12 @@ from simulator.config import preset_config  # noqa: E402
 from simulator.tactics import TACTICS  # noqa: E402
 from simulator.world import simulate  # noqa: E402
 from sockhound.graph import connected_driver, run_statements  # noqa: E402
+from sockhound.hash_key import ensure_key_file  # noqa: E402
 from sockhound.runtime import local_neo4j  # noqa: E402
 from sockhound.settings import Settings  # noqa: E402
 
+BENCH_HASH_KEY = ensure_key_file(ROOT / "var" / "bench" / "hash-key")
+"""The benches' own random hash key (made once, 0600); the development key works only under pytest."""
 FROZEN_COMMIT = "dd10b4e"
 # Runs the frozen scorer of an old checkout on the graph and prints its verdicts as CSV.
 FROZEN_SCRIPT = """
@@ -81,11 +84,11 @@ def free_port() -> int:
 @contextmanager
 def server(scratch: Path) -> Iterator[Settings]:
     if os.environ.get("NEO4J_URI"):
-        yield Settings(sockhound_allow_dev_hash_key=True)
+        yield Settings(sockhound_hash_key_file=BENCH_HASH_KEY)
         return
     settings = Settings(neo4j_uri=None, sockhound_neo4j_home=scratch / "neo4j", sockhound_bolt_port=free_port(),
                         sockhound_http_port=0, sockhound_heap_size="2g", sockhound_pagecache_size="512m",
-                        sockhound_allow_dev_hash_key=True)
+                        sockhound_hash_key_file=BENCH_HASH_KEY)
     with local_neo4j.running_server(settings):
         yield settings
 

@@ -28,10 +28,13 @@ from loaders.contract import TableValidator
 from loaders.privacy import KeyedHasher, ip_facts
 from queries import load_query
 from sockhound.graph import connected_driver, run_statements
+from sockhound.hash_key import ensure_key_file
 from sockhound.runtime import local_neo4j
 from sockhound.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+BENCH_HASH_KEY = REPO_ROOT / "var" / "bench" / "hash-key"
+"""The benches' own random hash key (made once, 0600); the development key works only under pytest."""
 STAGES = ("accounts_payments_labels", "read_validate_aggregate", "prepare shards", "prepare key shards",
           "write_exchanges", "rarity", "total")
 """Report stages printed (the scan and the account writes overlap; the next shard is prepared during writes)."""
@@ -56,7 +59,7 @@ def ensure_batch(preset: str, batch: Path | None) -> Path:
 def run_real_loader(settings: Settings, batch: Path, report_dir: Path) -> tuple[float, dict[str, Any], int]:
     environment = dict(
         os.environ, NEO4J_URI=settings.bolt_uri, NEO4J_PASSWORD=settings.neo4j_password.get_secret_value(),
-        SOCKHOUND_ALLOW_DEV_HASH_KEY="true",
+        SOCKHOUND_HASH_KEY_FILE=str(BENCH_HASH_KEY),
     )
     began = time.perf_counter()
     subprocess.run([sys.executable, "-m", "sockhound", "load", str(batch), "--report-dir", str(report_dir)],
@@ -107,10 +110,11 @@ def main() -> None:
     arguments = parser.parse_args()
     batch = ensure_batch(arguments.preset, arguments.batch)
     external = bool(os.environ.get("NEO4J_URI"))
-    settings = Settings(sockhound_allow_dev_hash_key=True) if external else Settings(
+    ensure_key_file(BENCH_HASH_KEY)
+    settings = Settings(sockhound_hash_key_file=BENCH_HASH_KEY) if external else Settings(
         neo4j_uri=None, sockhound_neo4j_home=REPO_ROOT / "var" / "bench" / "neo4j-home",
         sockhound_bolt_port=free_port(), sockhound_http_port=0, sockhound_heap_size=arguments.heap,
-        sockhound_pagecache_size="1g", sockhound_allow_dev_hash_key=True,
+        sockhound_pagecache_size="1g", sockhound_hash_key_file=BENCH_HASH_KEY,
     )
     if not external:
         shutil.rmtree(settings.sockhound_neo4j_home, ignore_errors=True)

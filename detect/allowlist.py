@@ -1,10 +1,11 @@
 """Allow-list of known shared infrastructure (subnets, payment fingerprints, prompt fingerprints).
 
-Entries are stored as `(:AllowListEntry {kind, key, reason, expiresAt, addedBy})`, keyed by the same keyed
+Entries are stored as `(:AllowListEntry {kind, key, entryId, reason, expiresAt, addedBy})`, keyed by the same keyed
 hash the loaders store, so raw values never reach the graph: a subnet (`203.0.113.0/24`, or one address in
 it) hashes like `loaders.privacy.hash_ips` hashes subnets, a payment fingerprint like
 `hash_payment_fingerprints`, prompt text to both its exact and its template fingerprint. A value that is
-already a key (32 hex characters) is taken as is. Expired entries stay listed but no longer apply.
+already a key (32 hex characters) is taken as is. Expired entries stay listed but no longer apply. Every add
+and removal also leaves an `(:AllowListEvent {action, kind, key, entryId, by, via, at})` in the graph.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from neo4j import Driver
 
 from loaders.privacy import IPV4_SUBNET_BITS, IPV6_SUBNET_BITS, KIND_PAYMENT, KIND_SUBNET, KeyedHasher
 from sockhound.graph import read_query, write_query
+from sockhound.key_check import verify_graph_key
 from sockhound.settings import Settings
 
 ALLOW_LIST_KINDS: Final = ("subnet", "payment", "prompt")
@@ -53,6 +55,11 @@ def _subnet_text(value: str) -> str:
     return str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
 
 
+def is_key(value: str) -> bool:
+    """The value is already a graph key (32 hex characters), not a raw value."""
+    return bool(KEY_PATTERN.match(value.strip()))
+
+
 def allow_list_keys(kind: str, value: str, hasher: KeyedHasher) -> list[str]:
     """The graph keys a raw value (or an already-hashed key) stands for."""
     if kind not in ALLOW_LIST_KINDS:
@@ -81,19 +88,23 @@ def add_entry(settings: Settings, driver: Driver, kind: str, value: str, reason:
     """Add (or renew) the entries for a value; returns the keys written."""
     if not reason.strip():
         raise ValueError("an allow-list entry needs a reason")
+    verify_graph_key(settings, driver, settings.hash_key())
     keys = allow_list_keys(kind, value, KeyedHasher(settings.hash_key()))
     for key in keys:
         write_query(settings, driver, "detect/allow_list_add", {
             "kind": kind, "key": key, "reason": reason, "expiresAt": _epoch_ms(expires_at), "addedBy": added_by,
+            "via": "cli", "keyGiven": is_key(value),
         })
     return keys
 
 
-def remove_entry(settings: Settings, driver: Driver, kind: str, value: str) -> int:
+def remove_entry(settings: Settings, driver: Driver, kind: str, value: str, removed_by: str | None = None) -> int:
+    verify_graph_key(settings, driver, settings.hash_key())
     keys = allow_list_keys(kind, value, KeyedHasher(settings.hash_key()))
     removed = 0
     for key in keys:
-        records = write_query(settings, driver, "detect/allow_list_remove", {"kind": kind, "key": key})
+        records = write_query(settings, driver, "detect/allow_list_remove", {
+            "kind": kind, "key": key, "entryId": None, "removedBy": removed_by, "via": "cli"})
         removed += int(records[0]["removed"]) if records else 0
     return removed
 

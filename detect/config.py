@@ -13,6 +13,8 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sockhound.env_file import env_file
+
 EVIDENCE_KINDS: tuple[str, ...] = (
     "payment", "ip", "subnet", "exact", "template", "nearband", "upstream", "sync", "email",
 )
@@ -39,7 +41,7 @@ def _hub_caps() -> dict[str, int]:
 class DetectionSettings(BaseSettings):
     """Knobs of `sockhound detect`. Environment: SOCKHOUND_DETECT_<FIELD> (maps as JSON)."""
 
-    model_config = SettingsConfigDict(env_prefix="SOCKHOUND_DETECT_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="SOCKHOUND_DETECT_", env_file=env_file(), extra="ignore")
 
     kind_weights: dict[str, float] = Field(default_factory=_kind_weights)
     hub_caps: dict[str, int] = Field(default_factory=_hub_caps)

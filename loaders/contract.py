@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from loaders.errors import BatchFileError
+from loaders.label_decisions import TIME_RULE, decision_times_refused
 from loaders.sensitive import REASON_CARD, card_number_mask, free_text_problems, shown_value
 from sockhound.vocabulary import Verdict
 
@@ -36,6 +37,7 @@ ColumnKind = Literal[
     "free_text",
     "text",
     "timestamp",
+    "decision_time",
     "ip",
     "count",
     "enum",
@@ -144,7 +146,7 @@ TABLES: Final[dict[str, TableSpec]] = {
             ColumnSpec("account_id", "account_id", required=True),
             ColumnSpec("label", "enum", required=True, choices=LABELS),
             ColumnSpec("source", "free_text"),
-            ColumnSpec("at", "timestamp"),
+            ColumnSpec("at", "decision_time"),
         ),
         key=("account_id", "label", "source", "at"),
     ),
@@ -656,11 +658,14 @@ def _parse_column(
 ) -> tuple[pd.Series | npt.NDArray[np.object_], BoolArray, str | npt.NDArray[np.object_]]:
     """Typed values (NA where missing/invalid), the invalid mask, and the reason(s) for invalid values."""
     row_count = len(text)
-    if spec.kind == "timestamp":
+    if spec.kind in ("timestamp", "decision_time"):
         raw = _objects(text)
         raw[missing] = None
         stamps = pd.to_datetime(pd.Series(raw, dtype=object), utc=True, format="ISO8601", errors="coerce")
         stamps = stamps.astype("datetime64[ns, UTC]")
+        if spec.kind == "decision_time":  # a label's time: loaders/label_decisions.py says why the range
+            refused = stamps.isna().to_numpy() & ~missing | decision_times_refused(stamps)
+            return stamps, refused, f"not an ISO-8601 timestamp, or out of range: {TIME_RULE}"
         return stamps, stamps.isna().to_numpy() & ~missing, "not an ISO-8601 timestamp"
     if spec.kind == "ip":
         addresses, invalid = normalise_ips(text)

@@ -67,6 +67,7 @@ from loaders.quarantine import QuarantineWriter, validated_table, write_private_
 from loaders.read_ahead import ReadAhead
 from queries import load_query
 from sockhound.graph import read_query, run_statements, write_query, write_rows
+from sockhound.key_check import verify_graph_key
 from sockhound.migrations import apply_migrations
 from sockhound.settings import Settings
 
@@ -244,6 +245,7 @@ class BatchLoader:
         files = discover_tables(batch_dir)
         batch_id = batch_fingerprint(batch_dir, files)
         apply_migrations(self.settings, self.driver)
+        verify_graph_key(self.settings, self.driver, self.settings.hash_key())  # before anything is written
         opened = write_query(self.settings, self.driver, "load/begin_batch",
                              {"batchId": batch_id, "source": batch_name(batch_dir)})[0]
         report = LoadReport(
@@ -256,6 +258,7 @@ class BatchLoader:
         if report.outcome == "already loaded":
             report.seconds["total"] = time.perf_counter() - started
             return report
+        verify_graph_key(self.settings, self.driver, self.settings.hash_key(), record=True)  # the first load's
         quarantine = QuarantineWriter(report_dir / "quarantine.csv")
         common = {"batchId": batch_id}
         remove_stale_spills(report_dir)

@@ -8,7 +8,14 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 DEMO_DIR=${DEMO_DIR:-var/demo}
 REPORT_DIR=${REPORT_DIR:-report}
-export SOCKHOUND_HASH_KEY=${SOCKHOUND_HASH_KEY:-sockhound-demo-key-not-for-production}
+# The demo's own random hash key, made once and kept 0600 under var/ (never a published default). A key given
+# in SOCKHOUND_HASH_KEY or SOCKHOUND_HASH_KEY_FILE is used instead.
+if [ -z "${SOCKHOUND_HASH_KEY:-}" ] && [ -z "${SOCKHOUND_HASH_KEY_FILE:-}" ]; then
+  hash_key_file=var/demo-hash-key
+  $BIN/python -c 'import sys; from pathlib import Path; from sockhound.hash_key import ensure_key_file
+ensure_key_file(Path(sys.argv[1]))' "$hash_key_file"
+  export SOCKHOUND_HASH_KEY_FILE=$hash_key_file
+fi
 started=$(date +%s)
 step() { printf '\n== %s (%ss)\n' "$1" "$(( $(date +%s) - started ))"; }
 
@@ -37,13 +44,22 @@ step "report"
 $BIN/sockhound report --truth "$DEMO_DIR/truth.csv" --batch "$DEMO_DIR" --out "$REPORT_DIR"
 
 step "API"
+# Two keys: one for ban tooling (read+write+ips, in var/demo-api-key) and a read-only one that the network page's
+# link carries (var/demo-page-key), so a link that leaks from the browser history cannot write or hash IPs.
+mint_key() {
+  if [ ! -s "$1" ]; then
+    (umask 077 && $BIN/python -c 'from api.auth import new_api_key; print(new_api_key())' > "$1")
+  fi
+  chmod 600 "$1"
+}
 key_file=var/demo-api-key
-if [ ! -s "$key_file" ]; then
-  $BIN/python -c 'from api.auth import new_api_key; print(new_api_key())' > "$key_file"
-  chmod 600 "$key_file"
-fi
+page_key_file=var/demo-page-key
+mint_key "$key_file"
+mint_key "$page_key_file"
 key=$(cat "$key_file")
-SOCKHOUND_API_KEYS="demo:read+write:$key" $BIN/sockhound serve --detach
+page_key=$(cat "$page_key_file")
+SOCKHOUND_API_DOCS=${SOCKHOUND_API_DOCS:-true} SOCKHOUND_API_KEYS="demo:read+write+ips:$key,page:read:$page_key" \
+  $BIN/sockhound serve --detach
 base=$($BIN/python -c 'from api.settings import get_api_settings; print(get_api_settings().api_base_url)')
 top=$($BIN/python -c 'import json,sys; print(json.load(open(sys.argv[1]))["top_networks"][0]["networkId"])' \
   "$REPORT_DIR/summary.json")
@@ -52,7 +68,8 @@ step "done"
 cat <<TEXT
 report:        $REPORT_DIR/index.html
 OpenAPI docs:  $base/docs
-network page:  $base/ui/networks/$top#key=$key
+network page:  $base/ui/networks/$top#key=$page_key
 ban tooling:   curl -H "Authorization: Bearer \$(cat $key_file)" $base/v1/networks
-the demo API key is in $key_file; stop the API with \`$BIN/sockhound serve --stop\`, Neo4j with \`$BIN/sockhound db stop\`
+the demo API key is in $key_file (the page's read-only key in $page_key_file, the hash key in
+${SOCKHOUND_HASH_KEY_FILE:-SOCKHOUND_HASH_KEY}); stop the API with \`$BIN/sockhound serve --stop\`, Neo4j with \`$BIN/sockhound db stop\`
 TEXT

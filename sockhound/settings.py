@@ -8,7 +8,10 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEVELOPMENT_HASH_KEY = "sockhound-development-key-do-not-use-in-production"
+from sockhound.env_file import env_file
+from sockhound.hash_key import DEVELOPMENT_HASH_KEY, HashKeyError, resolve_key
+
+__all__ = ["DEVELOPMENT_HASH_KEY", "HashKeyError", "Settings", "get_settings"]
 DEFAULT_LOCAL_PASSWORD = "sockhound-local"
 
 
@@ -23,7 +26,7 @@ def _default_neo4j_home() -> Path:
 class Settings(BaseSettings):
     """Every knob sockhound reads. Environment variables are the upper-case field names."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=env_file(), env_file_encoding="utf-8", extra="ignore")
 
     # --- the database sockhound talks to -------------------------------------------------------------------
     neo4j_uri: str | None = Field(
@@ -37,10 +40,14 @@ class Settings(BaseSettings):
 
     # --- privacy ----------------------------------------------------------------------------------------------
     sockhound_hash_key: SecretStr | None = Field(
-        default=None, description="Secret for the keyed hashes (HMAC-SHA256) of IPs, emails, payment values."
+        default=None, description="Secret for the keyed hashes (HMAC-SHA256) of IPs, emails, payment values: "
+        "32+ random bytes as 64+ hex digits or 43+ base64 characters (`openssl rand -hex 32`).",
+    )
+    sockhound_hash_key_file: Path | None = Field(
+        default=None, description="A file holding the hash key instead (keep it 0600); not with SOCKHOUND_HASH_KEY."
     )
     sockhound_allow_dev_hash_key: bool = Field(
-        default=False, description="Tests only: accept the development hash key."
+        default=False, description="Tests only: accept the development hash key (honoured only under pytest)."
     )
 
     # --- the local Neo4j runtime (`sockhound db start`) ---------------------------------------------------------
@@ -74,21 +81,9 @@ class Settings(BaseSettings):
         return self.neo4j_uri is None
 
     def hash_key(self) -> bytes:
-        """The keyed-hash secret; refuses a missing key, and the development key unless allowed."""
-        if self.sockhound_hash_key is None:
-            if self.sockhound_allow_dev_hash_key:
-                return DEVELOPMENT_HASH_KEY.encode()
-            raise HashKeyError("SOCKHOUND_HASH_KEY is not set: refusing to hash personal data without a secret")
-        key = self.sockhound_hash_key.get_secret_value()
-        if key == DEVELOPMENT_HASH_KEY and not self.sockhound_allow_dev_hash_key:
-            raise HashKeyError("SOCKHOUND_HASH_KEY is the development default: set a real secret")
-        if len(key) < 16:
-            raise HashKeyError("SOCKHOUND_HASH_KEY is shorter than 16 characters")
-        return key.encode()
-
-
-class HashKeyError(RuntimeError):
-    """The keyed-hash secret is missing or unfit for use."""
+        """The keyed-hash secret (sockhound/hash_key.py): refuses a missing, weak or published key."""
+        key = self.sockhound_hash_key.get_secret_value() if self.sockhound_hash_key is not None else None
+        return resolve_key(key, self.sockhound_hash_key_file, self.sockhound_allow_dev_hash_key)
 
 
 @lru_cache(maxsize=1)

@@ -21,7 +21,11 @@ READ_WRITE_KEY: Final = "test-key-read-write-0000000000001"
 READ_KEY: Final = "test-key-read-only-00000000000002"
 WRITE_KEY: Final = "test-key-write-only-0000000000003"
 WRONG_KEY: Final = "test-key-nobody-has-this-00000004"
-API_KEYS: Final = f"ban-tool:read+write:{READ_WRITE_KEY},dashboard:read:{READ_KEY},labeller:write:{WRITE_KEY}"
+IPS_KEY: Final = "test-key-ips-only-000000000000005"
+API_KEYS: Final = (f"ban-tool:read+write+ips:{READ_WRITE_KEY},dashboard:read:{READ_KEY},labeller:write:{WRITE_KEY},"
+                   f"investigator:ips:{IPS_KEY}")
+SCOPE_KEYS: Final = {"read": READ_KEY, "write": WRITE_KEY, "ips": IPS_KEY}
+"""A key holding only that scope."""
 
 
 def bearer(key: str) -> dict[str, str]:
@@ -29,10 +33,11 @@ def bearer(key: str) -> dict[str, str]:
 
 
 def api_settings(database: Settings, **overrides: object) -> ApiSettings:
-    """API settings pointing at the test server, with the three test keys."""
+    """API settings pointing at the test server, with the four test keys (TestClient's host is `testserver`)."""
     values: dict[str, object] = {
         "neo4j_uri": database.bolt_uri, "neo4j_password": database.neo4j_password,
         "sockhound_api_keys": API_KEYS, "sockhound_allow_dev_hash_key": True,
+        "sockhound_api_trusted_hosts": ["127.0.0.1", "testserver"],
     }
     values.update(overrides)
     return ApiSettings.model_validate(values)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from api.dependencies import DetectionDep, GatewayDep, Reader
 from api.evidence import active_allow_list_keys
+from api.guard import count_results
 from api.models import (
     AccountSummary,
     AccountVerdict,
@@ -45,7 +46,7 @@ def evidence_records(explanation: str | None, limit: int) -> tuple[float | None,
 
 @router.get("/accounts/{account_id}", response_model=AccountVerdict, summary="An account's verdict and why")
 async def get_account(
-    account_id: AccountPath, gateway: GatewayDep, _: Reader,
+    request: Request, account_id: AccountPath, gateway: GatewayDep, _: Reader,
     evidence: Annotated[int, Query(ge=0, le=50, description="How many evidence records to return.")] = 5,
 ) -> AccountVerdict:
     records = await gateway.read("api/account", {"accountId": account_id})
@@ -53,6 +54,7 @@ async def get_account(
         raise NotFoundError("account", account_id)
     record = records[0]
     prior, top = evidence_records(record["explanation"], evidence)
+    count_results(request, 1)
     return AccountVerdict(
         account_id=record["accountId"], verdict=record["verdict"], risk=record["risk"],
         network_id=record["networkId"], label=record["label"], status=record["status"], run_id=record["runId"],
@@ -61,8 +63,8 @@ async def get_account(
 
 
 @router.post("/accounts:lookup", response_model=LookupResponse, summary="Verdicts of up to 1,000 accounts")
-async def lookup_accounts(request: LookupRequest, gateway: GatewayDep, _: Reader) -> LookupResponse:
-    wanted = list(dict.fromkeys(request.account_ids))
+async def lookup_accounts(body: LookupRequest, request: Request, gateway: GatewayDep, _: Reader) -> LookupResponse:
+    wanted = list(dict.fromkeys(body.account_ids))
     [record] = await gateway.read("api/accounts_lookup", {"accountIds": wanted})
     found = {
         row["accountId"]: AccountSummary(
@@ -70,6 +72,7 @@ async def lookup_accounts(request: LookupRequest, gateway: GatewayDep, _: Reader
             network_id=row["networkId"], label=row["label"], status=row["status"])
         for row in record["accounts"]
     }
+    count_results(request, len(found))
     return LookupResponse(accounts=[found[account] for account in wanted if account in found],
                           not_found=[account for account in wanted if account not in found])
 
@@ -77,7 +80,7 @@ async def lookup_accounts(request: LookupRequest, gateway: GatewayDep, _: Reader
 @router.get("/accounts/{account_id}/links", response_model=LinksPage,
             summary="Accounts linked to this one, with the shared evidence, strongest first")
 async def account_links(
-    account_id: AccountPath, gateway: GatewayDep, detection: DetectionDep, _: Reader,
+    request: Request, account_id: AccountPath, gateway: GatewayDep, detection: DetectionDep, _: Reader,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     shared: Annotated[int, Query(ge=1, le=500, description="Shared items listed per link (heaviest first).")] = 20,
     cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")] = None,
@@ -101,6 +104,7 @@ async def account_links(
         for link in record["links"]
     ]
     following = offset + limit
+    count_results(request, len(links))
     return LinksPage(account_id=account_id, total=total, links=links,
                      next_cursor=encode_cursor({"offset": following}) if following < total else None)
 

@@ -1,14 +1,16 @@
 """`/v1/ips/{ip}/accounts`: who was seen from an address. The address is hashed with the platform key on the
-way in; the graph holds only the keyed hash and nothing raw is returned."""
+way in; the graph holds only the keyed hash and nothing raw is returned. It needs the `ips` scope: hashing
+what it is given, it tells its caller the keyed hash of any address (and whether it was seen)."""
 
 from __future__ import annotations
 
 from ipaddress import IPv4Address, IPv6Address
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
-from api.dependencies import GatewayDep, HasherDep, Reader
+from api.dependencies import GatewayDep, HasherDep, IpReader
+from api.guard import count_results
 from api.models import IpAccount, IpAccountsPage
 from api.pagination import encode_cursor, offset_of
 from api.problems import PROBLEM_RESPONSES, ProblemError
@@ -20,7 +22,7 @@ router = APIRouter(prefix="/v1", tags=["ips"], responses=PROBLEM_RESPONSES)
 @router.get("/ips/{ip}/accounts", response_model=IpAccountsPage, summary="Accounts seen from an IP address")
 async def ip_accounts(
     ip: Annotated[IPv4Address | IPv6Address, Path(description="An IPv4 or IPv6 address.")],
-    gateway: GatewayDep, hasher: HasherDep, _: Reader,
+    request: Request, gateway: GatewayDep, _: IpReader, hasher: HasherDep,  # the caller first, then the key check
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")] = None,
 ) -> IpAccountsPage:
@@ -39,6 +41,7 @@ async def ip_accounts(
         for row in record["accounts"]
     ]
     total = record["accountCount"] or 0
+    count_results(request, len(accounts))
     following = offset + limit
     return IpAccountsPage(
         ip_key=record["ipKey"], version=record["version"], account_count=record["accountCount"],

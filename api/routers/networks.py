@@ -6,10 +6,11 @@ import json
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from api.dependencies import DetectionDep, GatewayDep, Reader
 from api.evidence import EvidenceWeigher
+from api.guard import count_results
 from api.models import (
     EvidenceKindShown,
     EvidenceKindSummary,
@@ -34,7 +35,7 @@ NetworkPath = Annotated[str, Path(min_length=1, max_length=128)]
 
 @router.get("/networks", response_model=NetworksPage, summary="Networks, riskiest first")
 async def list_networks(
-    gateway: GatewayDep, _: Reader,
+    request: Request, gateway: GatewayDep, _: Reader,
     verdict: Annotated[Verdict | None, Query(description="Only networks with this verdict.")] = None,
     min_risk: Annotated[float, Query(ge=0.0, le=1.0)] = 0.0,
     status: Annotated[str | None, Query(pattern="^(active|dissolved|any)$",
@@ -57,13 +58,14 @@ async def list_networks(
     if len(networks) == limit:
         last = networks[-1]
         next_cursor = encode_cursor({"risk": last.risk, "network_id": last.network_id})
+    count_results(request, len(networks))
     return NetworksPage(networks=networks, next_cursor=next_cursor)
 
 
 @router.get("/networks/{network_id}", response_model=NetworkDetail,
             summary="A network: members, what they share, risk")
 async def get_network(
-    network_id: NetworkPath, gateway: GatewayDep, _: Reader,
+    request: Request, network_id: NetworkPath, gateway: GatewayDep, _: Reader,
 ) -> NetworkDetail:
     records = await gateway.read("api/network", {"networkId": network_id, "memberLimit": MEMBER_LIMIT})
     if not records:
@@ -77,6 +79,7 @@ async def get_network(
                       created_at=member["createdAt"].to_native() if member["createdAt"] is not None else None)
         for member in record["members"]
     ]
+    count_results(request, len(members))
     return NetworkDetail(
         network_id=record["networkId"], size=record["size"] or 0, risk=record["risk"] or 0.0,
         verdict=record["verdict"], status=record["status"], run_id=record["runId"],
@@ -93,7 +96,7 @@ async def get_network(
 @router.get("/networks/{network_id}/graph", response_model=NetworkGraph,
             summary="A network's members and shared evidence as a graph (nodes and edges), capped for drawing")
 async def get_network_graph(
-    network_id: NetworkPath, gateway: GatewayDep, detection: DetectionDep, _: Reader,
+    request: Request, network_id: NetworkPath, gateway: GatewayDep, detection: DetectionDep, _: Reader,
     member_limit: Annotated[int, Query(ge=1, le=1_000, description="The riskiest members to draw.")] = 300,
     evidence_per_kind: Annotated[int, Query(
         ge=1, le=200, description="Evidence nodes per kind, those supplying the most linkage first.")] = 25,
@@ -123,6 +126,7 @@ async def get_network_graph(
     accounts = [GraphAccount(account_id=member["accountId"], verdict=member["verdict"], risk=member["risk"],
                              label=member["label"], status=member["status"]) for member in record["members"]]
     size = int(record["size"] or 0)
+    count_results(request, len(accounts))
     return NetworkGraph(
         network_id=network_id, size=size, accounts=accounts, evidence=evidence, edges=edges, kinds=kinds,
         member_limit=member_limit, evidence_per_kind=evidence_per_kind,

@@ -25,5 +25,7 @@ def world_graph(neo4j_settings: Settings, session_driver: Driver, tmp_path_facto
 @pytest.fixture(scope="module")
 def api_base_url(neo4j_settings: Settings, world_graph: pd.DataFrame) -> Iterator[str]:
     """The app on uvicorn over that world."""
-    with served_api(api_settings(neo4j_settings), detection_settings()) as base_url:
+    # No rate limit here: the fuzzer calls faster than any ban tool should (tests/integration/test_api_guard.py
+    # tests the limits).
+    with served_api(api_settings(neo4j_settings, sockhound_api_rate_limit=""), detection_settings()) as base_url:
         yield base_url

@@ -13,9 +13,10 @@ from neo4j import Driver
 from api.app import create_app
 from detect.explain import account_explanation
 from detect.pipeline import run_detection
-from loaders.privacy import KIND_SUBNET, KeyedHasher
+from loaders.privacy import KIND_PAYMENT, KIND_SUBNET, KeyedHasher
+from sockhound.graph import read_query, write_query
 from sockhound.settings import Settings
-from tests.api_support import READ_WRITE_KEY, WRITE_KEY, api_settings, assert_problem, bearer
+from tests.api_support import READ_KEY, READ_WRITE_KEY, WRITE_KEY, api_settings, assert_problem, bearer
 from tests.detection_world import BENIGN, RING_A, RING_B, detection_settings, load, write_world
 from tests.integration.graph_state import graph_snapshot
 
@@ -41,7 +42,8 @@ def client(neo4j_settings: Settings, detected: Driver) -> Iterator[TestClient]:
 def label_decisions(settings: Settings, driver: Driver, account_id: str) -> list[dict[str, object]]:
     records, _, _ = driver.execute_query(
         "MATCH (d:LabelDecision)-[:ABOUT]->(:Account {accountId: $id}) "
-        "RETURN d.label AS label, d.source AS source, d.recordedBy AS recordedBy ORDER BY d.at",
+        "RETURN d.label AS label, d.source AS source, d.claimedSource AS claimed, d.recordedBy AS recordedBy "
+        "ORDER BY d.at",
         {"id": account_id}, database_=settings.neo4j_database)
     return [record.data() for record in records]
 
@@ -57,7 +59,7 @@ def test_ban_decision_is_recorded_once_and_used_by_the_next_run(
         assert response.status_code == 201, response.text
         assert response.json() == {"recorded": [{"account_id": target, "label": "abusive"}]}
     assert label_decisions(neo4j_settings, detected, target) == [
-        {"label": "abusive", "source": "labeller", "recordedBy": "labeller"}]
+        {"label": "abusive", "source": "labeller", "claimed": None, "recordedBy": "labeller"}]
     assert client.get(f"/v1/accounts/{target}", headers=bearer(READ_WRITE_KEY)).json()["label"] == "abusive"
 
     run_detection(neo4j_settings, detected, detection_settings())
@@ -69,7 +71,9 @@ def test_ban_decision_is_recorded_once_and_used_by_the_next_run(
     assert client.post("/v1/labels", json={"labels": [clearance]}, headers=bearer(WRITE_KEY)).status_code == 201
     body = client.get(f"/v1/accounts/{target}", headers=bearer(READ_WRITE_KEY)).json()
     assert body["label"] == "benign"  # the latest decision wins
-    assert [d["source"] for d in label_decisions(neo4j_settings, detected, target)] == ["labeller", "analyst-7"]
+    # The claimed source is kept as a claim; the provenance is the key that sent it.
+    assert [(d["source"], d["claimed"]) for d in label_decisions(neo4j_settings, detected, target)] == [
+        ("labeller", None), ("labeller", "analyst-7")]
 
 
 def test_labels_are_all_or_nothing(client: TestClient, neo4j_settings: Settings, detected: Driver) -> None:
@@ -104,17 +108,30 @@ def test_allow_listed_subnet_stops_linking(client: TestClient, neo4j_settings: S
     assert response.status_code == 201, response.text
     expected_key = KeyedHasher(neo4j_settings.hash_key()).hash_one(KIND_SUBNET, "198.18.7.0/24")
     [entry] = response.json()["entries"]
-    assert (entry["kind"], entry["key"], entry["active"], entry["added_by"]) == (
-        "subnet", expected_key, True, "labeller")
-    assert "198.18.7" not in response.text
-    listed = client.get("/v1/allowlist", headers=bearer(READ_WRITE_KEY)).json()["entries"]
-    assert [item["key"] for item in listed] == [expected_key]
+    # The keyed hash of the raw value is not told back (the endpoint would be a hash oracle), nor listed.
+    assert (entry["kind"], entry["key"], entry["active"], entry["added_by"]) == ("subnet", None, True, "labeller")
+    assert "198.18.7" not in response.text and expected_key not in response.text
+    listed = client.get("/v1/allowlist", headers=bearer(READ_WRITE_KEY))
+    assert [item["entry_id"] for item in listed.json()["entries"]] == [entry["entry_id"]]
+    assert expected_key not in listed.text
     assert all(weight == 0 and ignored == "allow-listed" for _, weight, ignored in subnet_weights())
 
-    assert client.delete(f"/v1/allowlist/subnet/{expected_key}", headers=bearer(WRITE_KEY)).status_code == 204
-    assert_problem(client.delete(f"/v1/allowlist/subnet/{expected_key}", headers=bearer(WRITE_KEY)), 404)
+    assert client.delete(f"/v1/allowlist/{entry['entry_id']}", headers=bearer(WRITE_KEY)).status_code == 204
+    assert_problem(client.delete(f"/v1/allowlist/{entry['entry_id']}", headers=bearer(WRITE_KEY)), 404)
     assert client.get("/v1/allowlist", headers=bearer(READ_WRITE_KEY)).json()["entries"] == []
     assert all(weight > 0 for _, weight, _ in subnet_weights())
+
+    # Added by its key (which the caller already knows), an entry shows its key and can be removed by it.
+    by_key = client.post("/v1/allowlist", json={"kind": "subnet", "value": expected_key, "reason": "by key"},
+                         headers=bearer(WRITE_KEY)).json()["entries"]
+    assert [item["key"] for item in by_key] == [expected_key]
+    assert client.delete(f"/v1/allowlist/subnet/{expected_key}", headers=bearer(READ_WRITE_KEY)).status_code == 204
+    assert_problem(client.delete(f"/v1/allowlist/subnet/{expected_key}", headers=bearer(WRITE_KEY)), 404)
+
+    events = read_query(neo4j_settings, detected, "detect/allow_list_events")
+    assert [(event["action"], event["key"], event["by"], event["via"]) for event in events] == [
+        ("add", expected_key, "labeller", "api"), ("remove", expected_key, "labeller", "api"),
+        ("add", expected_key, "labeller", "api"), ("remove", expected_key, "ban-tool", "api")]
 
     assert_problem(client.post("/v1/allowlist", json={"kind": "subnet", "value": "10.0.0.0/8", "reason": "x"},
                                headers=bearer(WRITE_KEY)), 422, "body.value")
@@ -125,11 +142,19 @@ def test_allow_listed_subnet_stops_linking(client: TestClient, neo4j_settings: S
     assert_problem(client.delete("/v1/allowlist/subnet/not-a-key", headers=bearer(WRITE_KEY)), 422, "path.key")
 
 
-def test_expired_entry_is_listed_but_inactive(client: TestClient) -> None:
-    response = client.post("/v1/allowlist", json={"kind": "payment", "value": "pm_corporate_card_0001",
-                                                  "reason": "expired", "expires_at": "2020-01-01T00:00:00Z"},
-                           headers=bearer(WRITE_KEY))
-    assert response.status_code == 201
+def test_expired_entry_is_listed_but_inactive(client: TestClient, neo4j_settings: Settings, detected: Driver) -> None:
+    refused = client.post("/v1/allowlist", json={"kind": "payment", "value": "pm_corporate_card_0001",
+                                                 "reason": "expired", "expires_at": "2020-01-01T00:00:00Z"},
+                          headers=bearer(WRITE_KEY))
+    assert_problem(refused, 422, "body.expires_at")
+    assert client.get("/v1/allowlist", headers=bearer(READ_KEY)).json()["entries"] == []
+    assert read_query(neo4j_settings, detected, "detect/allow_list_events") == []
+
+    key = KeyedHasher(neo4j_settings.hash_key()).hash_one(KIND_PAYMENT, "pm_corporate_card_0001")
+    write_query(neo4j_settings, detected, "detect/allow_list_add", {  # as an entry that has since expired
+        "kind": "payment", "key": key, "reason": "expired", "expiresAt": 1_577_836_800_000, "addedBy": "cli",
+        "via": "cli", "keyGiven": False})
+    response = client.get("/v1/allowlist", headers=bearer(READ_KEY))
     [entry] = response.json()["entries"]
     assert entry["active"] is False and entry["expires_at"].startswith("2020-01-01")
-    assert "pm_corporate_card_0001" not in response.text
+    assert "pm_corporate_card_0001" not in response.text and key not in response.text

@@ -7,24 +7,10 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
 from queries import QUERY_ROOT, UnknownQueryError, load_query, query_names
 from sockhound.runtime import local_neo4j
-from sockhound.settings import DEVELOPMENT_HASH_KEY, HashKeyError, Settings
-
-
-def test_hash_key_is_refused_when_missing_or_the_development_default() -> None:
-    with pytest.raises(HashKeyError, match="not set"):
-        Settings(sockhound_hash_key=None).hash_key()
-    with pytest.raises(HashKeyError, match="development default"):
-        Settings(sockhound_hash_key=SecretStr(DEVELOPMENT_HASH_KEY)).hash_key()
-    with pytest.raises(HashKeyError, match="shorter than 16"):
-        Settings(sockhound_hash_key=SecretStr("short")).hash_key()
-    assert Settings(sockhound_hash_key=SecretStr("a-real-secret-of-some-length")).hash_key() == (
-        b"a-real-secret-of-some-length"
-    )
-    assert Settings(sockhound_allow_dev_hash_key=True).hash_key() == DEVELOPMENT_HASH_KEY.encode()
+from sockhound.settings import Settings
 
 
 def test_neo4j_uri_from_environment_replaces_the_local_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
