@@ -126,36 +126,6 @@ def _top_decile(values: pd.Series, eligible: pd.Series, reference: pd.Series) ->
     return np.asarray(eligible & chosen & (values > 0), dtype=bool)
 
 
-def usage_eligibility(profiles: pd.DataFrame) -> pd.DataFrame:
-    """Per account and activity-based usage channel: whether the account is active enough for the channel
-    to say something (a nearly idle account is neither heavy nor flat)."""
-    active = profiles["exchanges"].astype(float) >= ACTIVE_EXCHANGES
-    flat_eligible = active & (profiles["activeHours"].astype(float) >= 24) & (
-        profiles["maxPerHour"].astype(float) >= 4)
-    return pd.DataFrame({Channel.VOLUME: active, Channel.FLAT_RATE: flat_eligible,
-                         Channel.ROUND_THE_CLOCK: active, Channel.CAP_FOCUS: active}, index=profiles.index)
-
-
-def usage_null(profiles: pd.DataFrame, usage: pd.DataFrame, linked: BoolArray | None = None) -> pd.DataFrame:
-    """Per account, `u` of each usage channel. For the activity-based channels, an account active enough to
-    show one is compared with the accounts of the graph that are too: the members of a community are active
-    (that is how they came to share traces), so the rate among all accounts, most of them idle, would make
-    any active group look unusual (a hackathon's few heavy users). As for the deciles, the reference is the
-    active accounts that share nothing rare (when there are enough), so a large operation does not raise
-    the rate it is measured against. Facts of the account (prepaid, banned) keep the rate among all
-    accounts."""
-    null = pd.DataFrame({column: np.full(len(usage), float(usage[column].mean())) for column in usage.columns},
-                        index=usage.index)
-    eligible = usage_eligibility(profiles).reset_index(drop=True)
-    unlinked = np.ones(len(usage), dtype=bool) if linked is None else ~np.asarray(linked, dtype=bool)
-    for column in eligible.columns:
-        mask = eligible[column].to_numpy(dtype=bool)
-        reference = mask & unlinked if int((mask & unlinked).sum()) >= MIN_REFERENCE else mask
-        if reference.any():
-            null.loc[mask, column] = float(usage[column].to_numpy(dtype=bool)[reference].mean())
-    return null
-
-
 def usage_indicators(profiles: pd.DataFrame, linked: BoolArray | None = None) -> pd.DataFrame:
     """Per account (profiles' order): the usage channels as booleans, from profile facts and data quantiles.
 
@@ -164,6 +134,7 @@ def usage_indicators(profiles: pd.DataFrame, linked: BoolArray | None = None) ->
     (all of whose accounts are linked) does not set the bar it is measured against. Most accounts of a
     platform are nearly idle, so the reference is its active accounts, not all of them."""
     exchanges = profiles["exchanges"].astype(float)
+    active = exchanges >= ACTIVE_EXCHANGES
     reference = pd.Series(True, index=profiles.index) if linked is None else pd.Series(~linked,
                                                                                         index=profiles.index)
     per_day = profiles["meanPerActiveDay"].astype(float)
@@ -173,12 +144,13 @@ def usage_indicators(profiles: pd.DataFrame, linked: BoolArray | None = None) ->
     focus = (caps.max(axis=1) / exchanges.clip(lower=1.0)).clip(0, 1)
     fundings = profiles["fundings"].apply(
         lambda values: bool(values) and any(v in ("prepaid", "virtual") for v in values))
-    eligible = usage_eligibility(profiles)
+    flat_eligible = active & (profiles["activeHours"].astype(float) >= 24) & (
+        profiles["maxPerHour"].astype(float) >= 4)
     return pd.DataFrame({
-        Channel.VOLUME: _top_decile(per_day, eligible[Channel.VOLUME], reference),
-        Channel.FLAT_RATE: _top_decile(flat, eligible[Channel.FLAT_RATE], reference),
-        Channel.ROUND_THE_CLOCK: _top_decile(hours, eligible[Channel.ROUND_THE_CLOCK], reference),
-        Channel.CAP_FOCUS: _top_decile(focus, eligible[Channel.CAP_FOCUS], reference),
+        Channel.VOLUME: _top_decile(per_day, active, reference),
+        Channel.FLAT_RATE: _top_decile(flat, flat_eligible, reference),
+        Channel.ROUND_THE_CLOCK: _top_decile(hours, active, reference),
+        Channel.CAP_FOCUS: _top_decile(focus, active, reference),
         Channel.PREPAID: fundings.to_numpy(dtype=bool),
         Channel.BANNED: (profiles["label"] == "abusive").to_numpy(dtype=bool),
     }, index=profiles.index)

@@ -117,11 +117,8 @@ def fit_networks(community: IntArray, shows: pd.DataFrame, null: pd.DataFrame, m
         weights = _match_weights(m[codes], u, x)
         logit = np.log(lam / (1 - lam))[codes] + weights.sum(axis=1)
         belongs = _sigmoid(logit)
-    # a channel never counts against a network (its members' rates differ: the average can favour it
-    # while the sum over members does not)
-    evidence: FloatArray = np.maximum(np.stack(
-        [np.bincount(codes, weights=belongs * weights[:, h], minlength=count) for h in range(len(CHANNELS))],
-        axis=1).astype(np.float64), 0.0)
+    evidence: FloatArray = np.stack([np.bincount(codes, weights=belongs * weights[:, h], minlength=count)
+                                     for h in range(len(CHANNELS))], axis=1).astype(np.float64)
     coordination = evidence[:, family == Family.COORDINATION].sum(axis=1)
     usage = _beyond_strongest(evidence[:, family == Family.USAGE])
     log_odds = np.minimum(coordination, usage) - np.log(max(count, 2))

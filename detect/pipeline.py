@@ -39,7 +39,6 @@ from detect.channels import (
     organisation_codes,
     trace_channels,
     usage_indicators,
-    usage_null,
 )
 from detect.config import DetectionSettings
 from detect.network_ids import match_network_ids
@@ -233,7 +232,6 @@ def model_scores(profiles: pd.DataFrame, items: pd.DataFrame, levels: npt.NDArra
     linked = np.zeros(len(profiles), dtype=bool)
     linked[items["account"].to_numpy(dtype=np.int64)] = True
     usage = usage_indicators(profiles, linked).reset_index(drop=True)
-    usage_rates = usage_null(profiles, usage, linked)
     shows_parts, null_parts, observed_parts, community_parts, member_parts = [], [], [], [], []
     for level in range(candidates.shape[1]):
         community = candidates[:, level]
@@ -244,7 +242,7 @@ def model_scores(profiles: pd.DataFrame, items: pd.DataFrame, levels: npt.NDArra
                                                detection.burst_window_hours, detection.chance_level)
         for column in usage.columns:
             shows[column] = usage[column].to_numpy()
-            null[column] = usage_rates[column].to_numpy()
+            null[column] = float(usage[column].mean())
             observed[column] = 0
         observed_parts.append(observed.iloc[rows])
         shows_parts.append(shows.iloc[rows])

@@ -209,25 +209,3 @@ def test_a_ring_hidden_in_a_crowd_on_its_proxies_comes_out_as_its_own_candidate(
     assert (table.iloc[ring]["verdict"] == "sockpuppet").all()
     assert (table.iloc[crowd]["verdict"] == "clear").all()
     assert set(table.iloc[ring]["community"]) != {7}
-
-
-def test_a_hackathon_with_a_few_heavy_users_is_not_a_network() -> None:
-    """Members of a community are active accounts (that is how they came to share traces), so their usage
-    is held against the graph's active accounts, not against all accounts, most of them idle: a handful of
-    heavy, focused users among the attendees is no evidence that the attendees are one operation."""
-    world = _world()
-    for _ in range(6_000):  # most accounts of a platform are nearly idle
-        world.account(created=WINDOW_START - int(world.rng.integers(30, 900)) * DAY_MS, per_day=0.25, flat=False,
-                      hours=1, focus=1.0, prepaid=False)
-    start = WINDOW_START + 5 * DAY_MS
-    attendees = [world.account(created=start + int(world.rng.integers(0, 60)) * 60_000,
-                               per_day=float(world.rng.uniform(5, 25)), flat=False, hours=4, focus=0.6,
-                               prepaid=False, community=2) for _ in range(72)]
-    attendees += [world.account(created=start + int(world.rng.integers(0, 60)) * 60_000, per_day=300.0,
-                                flat=False, hours=14, focus=0.95, prepaid=False, community=2) for _ in range(8)]
-    for _ in range(6):
-        world.share("prompt", attendees)
-    world.share("sync", attendees)
-    world.share("address", attendees)  # the venue's network
-    table, _ = world.scored()
-    assert (table.iloc[attendees]["verdict"] == "clear").all()
