@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,6 +17,7 @@ from api.app import create_app
 from api.auth import SCOPES, ApiKeyConfigError, new_api_key
 from api.settings import ApiSettings, get_api_settings
 from sockhound.cli_support import cli_failure
+from sockhound.runtime.pids import read_guarded_pid, terminate
 from sockhound.settings import HashKeyError
 
 
@@ -64,6 +63,7 @@ def serve_command(
 
 
 PID_NAME = "api.pid"
+SERVE_MARKERS = ("sockhound", "serve")  # a pid file is trusted only for a process started with these
 LOG_NAME = "api.log"
 
 
@@ -71,7 +71,7 @@ def start_detached(settings: ApiSettings, workers: int, run_dir: Path, timeout_s
     """Start `sockhound serve` as a background process and wait for /healthz; returns its pid."""
     run_dir.mkdir(parents=True, exist_ok=True)
     stop_detached(run_dir)
-    command = [sys.executable, "-m", "sockhound", "serve", "--host", settings.sockhound_api_host,
+    command = [sys.executable, "-m", *SERVE_MARKERS, "--host", settings.sockhound_api_host,
                "--port", str(settings.sockhound_api_port), "--workers", str(workers)]
     with (run_dir / LOG_NAME).open("ab") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -99,20 +99,12 @@ def stop_detached(run_dir: Path) -> str:
     pid_file = run_dir / PID_NAME
     if not pid_file.is_file():
         return "no detached API to stop"
-    pid = int(pid_file.read_text().strip() or 0)
+    pid = read_guarded_pid(pid_file, SERVE_MARKERS)
     pid_file.unlink()
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except (ProcessLookupError, PermissionError):
-        return f"the API (pid {pid}) was not running"
-    for _ in range(100):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return f"stopped the API (pid {pid})"
-        time.sleep(0.1)
-    os.killpg(pid, signal.SIGKILL)
-    return f"killed the API (pid {pid})"
+    if pid is None:  # stale, garbled, or naming another program: signal nothing
+        return "the detached API was not running"
+    killed = terminate(pid, grace_s=10, group=True)
+    return f"{'killed' if killed else 'stopped'} the API (pid {pid})"
 
 
 def api_key_command(

@@ -37,7 +37,8 @@ def run_sockhound(arguments: list[str], environment: dict[str, str]) -> subproce
 def test_serve_detach_and_stop(neo4j_settings: Settings, tmp_path: Path) -> None:
     port = free_port()
     key = "detached-test-key-000000000000"
-    environment = {**os.environ, "NEO4J_URI": neo4j_settings.bolt_uri, "SOCKHOUND_ALLOW_DEV_HASH_KEY": "true",
+    environment = {**os.environ, "NEO4J_URI": neo4j_settings.bolt_uri, "NEO4J_PASSWORD": neo4j_settings.neo4j_auth()[1],
+                   "SOCKHOUND_ALLOW_DEV_HASH_KEY": "true",
                    "SOCKHOUND_API_KEYS": f"t:read:{key}", "SOCKHOUND_API_PORT": str(port)}
     started = run_sockhound(["serve", "--detach", "--run-dir", str(tmp_path)], environment)
     assert started.returncode == 0, started.stderr
