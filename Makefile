@@ -32,12 +32,15 @@ integration: install
 	$(BIN)/pytest tests/integration
 
 # The whole suite: lint, unit tests, and integration tests against a real Neo4j that the test session
-# starts itself (or the one NEO4J_URI names).
-test: install lint browser
+# starts itself (or the one NEO4J_URI names). It installs no system package: without chromium it stops and
+# names `make browser`.
+test: install lint
+	@command -v chromium >/dev/null || { echo "chromium is missing: the network page's browser tests need it;" \
+	  "run \`make browser\` (apt-get install chromium, needs root), then \`make test\` again" >&2; exit 1; }
 	$(BIN)/pytest
 
 # Debian's chromium, which the network page's browser tests drive (through Python playwright, never
-# `playwright install`). Installed with apt-get when missing (needs root).
+# `playwright install`). A separate, named step: it runs apt-get when chromium is missing (needs root).
 browser:
 	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the browser tests"; \
 	  apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; }
