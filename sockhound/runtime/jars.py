@@ -82,7 +82,6 @@ def resolve_jars(settings: Settings, *, echo: bool = True) -> RuntimeLayout:
 
 
 def _resolve(settings: Settings, layout: RuntimeLayout, *, echo: bool) -> None:
-    pinned = pinned_checksums(settings)
     maven = shutil.which("mvn")
     if maven is None:
         raise LocalRuntimeError("Maven (mvn) is not installed: it is needed once to fetch the Neo4j jars")
@@ -120,7 +119,9 @@ def _resolve(settings: Settings, layout: RuntimeLayout, *, echo: bool) -> None:
         raise LocalRuntimeError(
             f"could not resolve Neo4j/GDS jars with Maven (exit {completed.returncode}); see {layout.maven_log}"
         )
-    problems = verify_jars(staging, pinned)
+    # After Maven, not before: versions that do not exist are named as such, and a new jar set to pin is
+    # left in lib.partial to check and list.
+    problems = verify_jars(staging, pinned_checksums(settings))
     if problems:
         shown = ", ".join(problems[:3]) + (f" and {len(problems) - 3} more" if len(problems) > 3 else "")
         raise LocalRuntimeError(
