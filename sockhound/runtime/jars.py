@@ -81,6 +81,23 @@ def resolve_jars(settings: Settings, *, echo: bool = True) -> RuntimeLayout:
     return layout
 
 
+def maven_command(maven: str, pom: Path, staging: Path, settings: Settings) -> list[str]:
+    return [
+        maven,
+        "-B",
+        "-q",
+        "-C",  # strict checksums: a corrupt or tampered download fails the resolution
+        "-f",
+        str(pom),
+        "org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies",
+        f"-DoutputDirectory={staging}",
+        "-DincludeScope=runtime",
+        "-Dmdep.prependGroupId=true",
+        f"-Dneo4j.version={settings.sockhound_neo4j_version}",
+        f"-Dgds.version={settings.sockhound_gds_version}",
+    ]
+
+
 def _resolve(settings: Settings, layout: RuntimeLayout, *, echo: bool) -> None:
     maven = shutil.which("mvn")
     if maven is None:
@@ -97,20 +114,7 @@ def _resolve(settings: Settings, layout: RuntimeLayout, *, echo: bool) -> None:
                 flush=True,
             )
         completed = subprocess.run(
-            [
-                maven,
-                "-B",
-                "-q",
-                "-C",  # strict checksums: a corrupt or tampered download fails the resolution
-                "-f",
-                str(pom_path),
-                "org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies",
-                f"-DoutputDirectory={staging}",
-                "-DincludeScope=runtime",
-                "-Dmdep.prependGroupId=true",
-                f"-Dneo4j.version={settings.sockhound_neo4j_version}",
-                f"-Dgds.version={settings.sockhound_gds_version}",
-            ],
+            maven_command(maven, pom_path, staging, settings),
             stdout=maven_log,
             stderr=subprocess.STDOUT,
             check=False,

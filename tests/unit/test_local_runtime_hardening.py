@@ -207,6 +207,11 @@ def test_jars_are_checked_against_the_committed_list(tmp_path: Path) -> None:
         "missing gone.jar"]
 
 
+def test_maven_runs_with_strict_checksums(tmp_path: Path) -> None:
+    command = jars.maven_command("mvn", tmp_path / "pom.xml", tmp_path / "lib.partial", Settings())
+    assert "-C" in command and "-B" in command
+
+
 def test_versions_without_a_committed_list_are_refused(tmp_path: Path) -> None:
     settings = local_settings(tmp_path, sockhound_neo4j_version="5.99.0")
     with pytest.raises(local_neo4j.LocalRuntimeError, match=r"no committed checksums for Neo4j 5\.99\.0"):
