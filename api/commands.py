@@ -17,6 +17,7 @@ from api.app import create_app
 from api.auth import SCOPES, ApiKeyConfigError, new_api_key
 from api.settings import ApiSettings, get_api_settings
 from sockhound.cli_support import cli_failure
+from sockhound.runtime.credentials import Neo4jPasswordError
 from sockhound.runtime.pids import read_guarded_pid, terminate
 from sockhound.settings import HashKeyError
 
@@ -41,7 +42,8 @@ def serve_command(
         settings.sockhound_api_port = port
     try:
         create_app(settings)  # check keys and hash key now, with a one-line error, before uvicorn starts
-    except (ApiKeyConfigError, HashKeyError) as error:
+        settings.neo4j_auth()  # and that there is a database password (the local runtime's generated one)
+    except (ApiKeyConfigError, HashKeyError, Neo4jPasswordError) as error:
         raise cli_failure(str(error)) from None
     base = settings.api_base_url
     if detach:

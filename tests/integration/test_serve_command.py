@@ -66,3 +66,14 @@ def test_bad_key_setting_is_one_clear_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.strip() == "error: SOCKHOUND_API_KEYS entry 1: expected NAME:SCOPES:SECRET"
     assert not (tmp_path / "api.pid").exists()
+
+
+def test_a_missing_database_password_is_one_clear_line(tmp_path: Path) -> None:
+    environment = {key: value for key, value in os.environ.items() if key != "NEO4J_PASSWORD"}
+    environment.update({"NEO4J_URI": f"bolt://127.0.0.1:{free_port()}", "SOCKHOUND_ALLOW_DEV_HASH_KEY": "true",
+                        "SOCKHOUND_API_KEYS": "t:read:detached-test-key-000000000000",
+                        "SOCKHOUND_API_PORT": str(free_port())})
+    result = run_sockhound(["serve", "--detach", "--run-dir", str(tmp_path)], environment)
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("error: NEO4J_URI is set") and "NEO4J_PASSWORD is not" in result.stderr
+    assert not (tmp_path / "api.pid").exists()
