@@ -6,20 +6,28 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Every Python dependency pinned with its hashes (pip-compile); `make lock` rewrites both after a change to
+# pyproject.toml's dependencies. The image installs requirements.lock, make install (and so CI) the dev one.
+LOCK := requirements-dev.lock
+COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url
 DEMO_DIR ?= var/demo
 CYTOSCAPE_VERSION ?= 3.35.0
 VENDOR := api/static/vendor
 
-.PHONY: install test lint unit integration demo demo-stop db-start db-stop db-status clean vendor-check vendor-update browser
+.PHONY: install lock test lint unit integration demo demo-stop db-start db-stop db-status clean vendor-check vendor-update browser
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "sockhound needs Python >= 3.11")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
+
+lock: install
+	$(COMPILE) -o requirements.lock pyproject.toml
+	$(COMPILE) --extra dev -o requirements-dev.lock pyproject.toml
 
 lint: install
 	$(BIN)/ruff check .
@@ -32,12 +40,15 @@ integration: install
 	$(BIN)/pytest tests/integration
 
 # The whole suite: lint, unit tests, and integration tests against a real Neo4j that the test session
-# starts itself (or the one NEO4J_URI names).
-test: install lint browser
+# starts itself (or the one NEO4J_URI names). It installs no system package: without chromium it stops and
+# names `make browser`.
+test: install lint
+	@command -v chromium >/dev/null || { echo "chromium is missing: the network page's browser tests need it;" \
+	  "run \`make browser\` (apt-get install chromium, needs root), then \`make test\` again" >&2; exit 1; }
 	$(BIN)/pytest
 
 # Debian's chromium, which the network page's browser tests drive (through Python playwright, never
-# `playwright install`). Installed with apt-get when missing (needs root).
+# `playwright install`). A separate, named step: it runs apt-get when chromium is missing (needs root).
 browser:
 	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the browser tests"; \
 	  apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; }

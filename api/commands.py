@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import os
-import signal
 import ssl
 import subprocess
 import sys
@@ -22,6 +20,8 @@ from api.auth import SCOPES, ApiKeyConfigError, new_api_key
 from api.settings import ApiSettings, get_api_settings
 from sockhound.cli_support import cli_failure
 from sockhound.key_check import verify_graph_key_if_reachable
+from sockhound.runtime.credentials import Neo4jPasswordError
+from sockhound.runtime.pids import read_guarded_pid, terminate
 from sockhound.settings import HashKeyError
 
 
@@ -45,9 +45,10 @@ def serve_command(
         settings.sockhound_api_port = port
     try:
         create_app(settings)  # check keys and hash key now, with a one-line error, before uvicorn starts
+        settings.neo4j_auth()  # and that there is a database password (the local runtime's generated one)
         if not verify_graph_key_if_reachable(settings, settings.hash_key()):
             typer.echo("the database does not answer yet: the hash key will be checked against the graph later")
-    except (ApiKeyConfigError, HashKeyError) as error:
+    except (ApiKeyConfigError, HashKeyError, Neo4jPasswordError) as error:
         raise cli_failure(str(error)) from None
     base = settings.api_base_url
     warning = plaintext_exposure(settings)
@@ -95,6 +96,7 @@ def plaintext_exposure(settings: ApiSettings) -> str | None:
 
 
 PID_NAME = "api.pid"
+SERVE_MARKERS = ("sockhound", "serve")  # a pid file is trusted only for a process started with these
 LOG_NAME = "api.log"
 
 
@@ -102,7 +104,7 @@ def start_detached(settings: ApiSettings, workers: int, run_dir: Path, timeout_s
     """Start `sockhound serve` as a background process and wait for /healthz; returns its pid."""
     run_dir.mkdir(parents=True, exist_ok=True)
     stop_detached(run_dir)
-    command = [sys.executable, "-m", "sockhound", "serve", "--host", settings.sockhound_api_host,
+    command = [sys.executable, "-m", *SERVE_MARKERS, "--host", settings.sockhound_api_host,
                "--port", str(settings.sockhound_api_port), "--workers", str(workers)]
     with (run_dir / LOG_NAME).open("ab") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -133,20 +135,12 @@ def stop_detached(run_dir: Path) -> str:
     pid_file = run_dir / PID_NAME
     if not pid_file.is_file():
         return "no detached API to stop"
-    pid = int(pid_file.read_text().strip() or 0)
+    pid = read_guarded_pid(pid_file, SERVE_MARKERS)
     pid_file.unlink()
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except (ProcessLookupError, PermissionError):
-        return f"the API (pid {pid}) was not running"
-    for _ in range(100):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return f"stopped the API (pid {pid})"
-        time.sleep(0.1)
-    os.killpg(pid, signal.SIGKILL)
-    return f"killed the API (pid {pid})"
+    if pid is None:  # stale, garbled, or naming another program: signal nothing
+        return "the detached API was not running"
+    killed = terminate(pid, grace_s=10, group=True)
+    return f"{'killed' if killed else 'stopped'} the API (pid {pid})"
 
 
 def api_key_command(

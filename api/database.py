@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 def open_async_driver(settings: ApiSettings) -> AsyncDriver:
-    auth = (settings.neo4j_user, settings.neo4j_password.get_secret_value())
+    auth = settings.neo4j_auth()
     return AsyncGraphDatabase.driver(
         settings.bolt_uri, auth=auth, user_agent="sockhound-api", notifications_min_severity="OFF",
         # Fail fast and let the client retry (503 + Retry-After) rather than hold requests for the driver's

@@ -136,8 +136,8 @@ async def driver_open_loop(ids: list[str], rate: float, seconds: float) -> dict[
 
     settings = get_settings()
     named = load_query("api/account")
-    driver = AsyncGraphDatabase.driver(settings.bolt_uri, auth=(settings.neo4j_user,
-                                       settings.neo4j_password.get_secret_value()), notifications_min_severity="OFF")
+    driver = AsyncGraphDatabase.driver(settings.bolt_uri, auth=settings.neo4j_auth(),
+                                       notifications_min_severity="OFF")
     latencies: list[float] = []
 
     async def one(scheduled: float, account_id: str) -> None:

@@ -137,7 +137,7 @@ def one_world(settings: Settings, dimension: str, value: str, seed: int, genuine
         if frozen is not None:
             out = scratch / "frozen.csv"
             env = {**os.environ, "NEO4J_URI": settings.bolt_uri,
-                   "NEO4J_PASSWORD": settings.neo4j_password.get_secret_value()}
+                   "NEO4J_PASSWORD": settings.neo4j_auth()[1]}
             subprocess.run([sys.executable, "-c", FROZEN_SCRIPT, str(frozen), str(out)], check=True, env=env,
                            cwd=frozen, capture_output=True)
             results["frozen"] = figures(pd.read_csv(out, dtype=str, keep_default_na=False), truth, tactic_ops)

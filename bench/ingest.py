@@ -58,7 +58,7 @@ def ensure_batch(preset: str, batch: Path | None) -> Path:
 
 def run_real_loader(settings: Settings, batch: Path, report_dir: Path) -> tuple[float, dict[str, Any], int]:
     environment = dict(
-        os.environ, NEO4J_URI=settings.bolt_uri, NEO4J_PASSWORD=settings.neo4j_password.get_secret_value(),
+        os.environ, NEO4J_URI=settings.bolt_uri, NEO4J_PASSWORD=settings.neo4j_auth()[1],
         SOCKHOUND_HASH_KEY_FILE=str(BENCH_HASH_KEY),
     )
     began = time.perf_counter()

@@ -8,7 +8,8 @@ from sockhound.cli_support import cli_failure
 from sockhound.graph import DatabaseUnavailableError, connected_driver
 from sockhound.migrations import MigrationChecksumError, apply_migrations
 from sockhound.runtime import local_neo4j
-from sockhound.settings import get_settings
+from sockhound.runtime.credentials import Neo4jPasswordError, password_file
+from sockhound.settings import Settings, get_settings
 
 db_app = typer.Typer(help="Run the local Neo4j + GDS server, or check the one NEO4J_URI names.",
                      no_args_is_help=True)
@@ -28,21 +29,24 @@ def start_command() -> None:
     if already.running:
         typer.echo(f"already running at {already.uri} (pid {already.pid}; Neo4j {already.neo4j_version}, "
                    f"GDS {already.gds_version})")
-        _echo_browser(already, settings.neo4j_user)
+        _echo_browser(already, settings)
         return
     try:
         started = local_neo4j.start(settings)
-    except local_neo4j.LocalRuntimeError as error:
+    except (local_neo4j.LocalRuntimeError, Neo4jPasswordError) as error:
         raise cli_failure(str(error)) from None
     typer.echo(f"Neo4j {started.neo4j_version} + GDS {started.gds_version} {started.detail} "
                f"(pid {started.pid}, home {layout.home})")
     typer.echo(started.uri)
-    _echo_browser(started, settings.neo4j_user)
+    _echo_browser(started, settings)
 
 
-def _echo_browser(current: local_neo4j.RuntimeStatus, user: str) -> None:
+def _echo_browser(current: local_neo4j.RuntimeStatus, settings: Settings) -> None:
     if current.browser_url:
-        typer.echo(f"Neo4j Browser: {current.browser_url}  (connect to {current.uri}, user {user})")
+        password = ("NEO4J_PASSWORD" if settings.neo4j_password is not None
+                    else f"the password in {password_file(settings.sockhound_neo4j_home)}")
+        typer.echo(f"Neo4j Browser: {current.browser_url}  (connect to {current.uri} as {settings.neo4j_user} "
+                   f"with {password})")
 
 
 @db_app.command("stop")
@@ -62,7 +66,7 @@ def status_command() -> None:
     if current.running:
         pid = f", pid {current.pid}" if current.pid else ""
         typer.echo(f"running at {current.uri}{pid}: Neo4j {current.neo4j_version}, GDS {current.gds_version}")
-        _echo_browser(current, settings.neo4j_user)
+        _echo_browser(current, settings)
         return
     typer.echo(f"not running ({current.uri}: {current.detail})")
     raise typer.Exit(1)

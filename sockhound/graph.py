@@ -26,6 +26,7 @@ from neo4j import (
 from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired, TransientError
 
 from queries import CypherQuery, load_query, query_names
+from sockhound.runtime.credentials import Neo4jPasswordError
 from sockhound.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,10 @@ class _RowBatch(list[Row]):
 
 
 def open_driver(settings: Settings) -> Driver:
-    auth = (settings.neo4j_user, settings.neo4j_password.get_secret_value())
+    try:
+        auth = settings.neo4j_auth()
+    except Neo4jPasswordError as error:  # the commands already report an unusable database in one place
+        raise DatabaseUnavailableError(str(error)) from None
     # Server notifications (unknown label on an empty graph, ...) are for people writing queries, not logs.
     return GraphDatabase.driver(
         settings.bolt_uri, auth=auth, user_agent="sockhound", notifications_min_severity="OFF"

@@ -10,6 +10,7 @@ from typing import Any, Final
 
 import httpx
 import uvicorn
+from pydantic import SecretStr
 
 from api.app import create_app
 from api.problems import PROBLEM_MEDIA_TYPE
@@ -32,10 +33,18 @@ def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
+def _password(database: Settings) -> SecretStr | None:
+    """The API is pointed at the server by URI, so it needs the password itself (the generated one, for a
+    local runtime); None for a server that is never reached."""
+    if database.neo4j_password is None and database.uses_local_runtime:
+        return SecretStr(database.neo4j_auth()[1])
+    return database.neo4j_password
+
+
 def api_settings(database: Settings, **overrides: object) -> ApiSettings:
     """API settings pointing at the test server, with the four test keys (TestClient's host is `testserver`)."""
     values: dict[str, object] = {
-        "neo4j_uri": database.bolt_uri, "neo4j_password": database.neo4j_password,
+        "neo4j_uri": database.bolt_uri, "neo4j_password": _password(database),
         "sockhound_api_keys": API_KEYS, "sockhound_allow_dev_hash_key": True,
         "sockhound_api_trusted_hosts": ["127.0.0.1", "testserver"],
     }

@@ -81,6 +81,7 @@ def restartable_server(tmp_path: Path) -> Iterator[Settings]:
 def cli_env(neo4j_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Point the CLI's settings (environment) at the test server."""
     monkeypatch.setenv("NEO4J_URI", neo4j_settings.bolt_uri)
+    monkeypatch.setenv("NEO4J_PASSWORD", neo4j_settings.neo4j_auth()[1])
     monkeypatch.setenv("SOCKHOUND_ALLOW_DEV_HASH_KEY", "true")
     get_settings.cache_clear()
     yield

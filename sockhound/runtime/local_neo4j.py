@@ -2,36 +2,46 @@
 
 No Docker and no tarball download on the project machines: Maven resolves `org.neo4j.app:neo4j-server`
 and the `org.neo4j.gds` artifacts in one resolution (one version of each shared library), into a cache
-outside the repository. The server runs as `java -cp 'lib/*' org.neo4j.server.CommunityEntryPoint`; GDS
-jars sit both on the classpath (its extension is found through ServiceLoader) and in the plugins
+outside the repository (`jars.py`). The server runs as `java -cp 'lib/*' org.neo4j.server.CommunityEntryPoint`;
+GDS jars sit both on the classpath (its extension is found through ServiceLoader) and in the plugins
 directory (procedure scanning).
+
+Hardening (the server is reachable by anything on loopback, web pages included): a generated password
+(`credentials.py`), HTTP off unless asked for and then limited to the Browser with CORS pinned to its own
+origin, no `file:` URLs and no private addresses for LOAD CSV, the home 0700 and its secrets 0600.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import hashlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
+from filelock import FileLock, Timeout
 from neo4j import GraphDatabase, Query, RoutingControl
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
 from queries import load_query
+from sockhound.runtime import credentials
+from sockhound.runtime.jars import RESOLUTION_LOCK_TIMEOUT_S, resolve_jars
+from sockhound.runtime.layout import LocalRuntimeError, RuntimeLayout, pom_digest
+from sockhound.runtime.pids import process_alive, read_guarded_pid, terminate
 from sockhound.settings import Settings
+
+__all__ = ["LocalRuntimeError", "RuntimeLayout", "RuntimeStatus", "pom_digest", "resolve_jars", "running_server",
+           "start", "status", "stop"]
 
 GDS_GROUP_PREFIX = "org.neo4j.gds."
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
+# A second start waits for the first: its resolution (minutes on a fresh machine) and its start timeout.
+START_LOCK_WAIT_S = RESOLUTION_LOCK_TIMEOUT_S
 # What neo4j's own launcher passes to the JVM; without the add-opens the page cache runs in a slow mode.
 JVM_FLAGS = (
     "-XX:+UseG1GC",
@@ -50,63 +60,6 @@ JVM_FLAGS = (
 )
 
 
-class LocalRuntimeError(RuntimeError):
-    """A local-runtime failure, with a one-line message that names the cause and where to look."""
-
-
-@dataclass(frozen=True)
-class RuntimeLayout:
-    """Where the jars (shared cache) and one server instance (home: conf, data, logs, pid) live."""
-
-    jar_dir: Path
-    home: Path
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RuntimeLayout:
-        # The pom's hash is part of the name: a changed jar set (a new artifact, an exclusion) resolves into a
-        # new directory instead of being skipped by an old RESOLVED marker, and never swaps the jars under a
-        # server that still runs from the old directory.
-        jar_set = (f"neo4j-{settings.sockhound_neo4j_version}-gds-{settings.sockhound_gds_version}"
-                   f"-{pom_digest()}")
-        return cls(jar_dir=settings.sockhound_cache_dir / jar_set, home=settings.sockhound_neo4j_home)
-
-    @property
-    def lib(self) -> Path:
-        return self.jar_dir / "lib"
-
-    @property
-    def resolved_marker(self) -> Path:
-        return self.jar_dir / "RESOLVED"
-
-    @property
-    def maven_log(self) -> Path:
-        return self.jar_dir / "maven.log"
-
-    @property
-    def plugins(self) -> Path:
-        return self.home / "plugins"
-
-    @property
-    def conf(self) -> Path:
-        return self.home / "conf"
-
-    @property
-    def data(self) -> Path:
-        return self.home / "data"
-
-    @property
-    def logs(self) -> Path:
-        return self.home / "logs"
-
-    @property
-    def console_log(self) -> Path:
-        return self.logs / "console.log"
-
-    @property
-    def pid_file(self) -> Path:
-        return self.home / "run" / "sockhound-neo4j.pid"
-
-
 @dataclass(frozen=True)
 class RuntimeStatus:
     running: bool
@@ -118,70 +71,18 @@ class RuntimeStatus:
     browser_url: str | None = None
 
 
-@functools.cache
-def pom_digest() -> str:
-    """A short hash of the packaged pom.xml: it names the jar set in the cache."""
-    pom = resources.files("sockhound.runtime").joinpath("pom.xml").read_bytes()
-    return hashlib.sha256(pom).hexdigest()[:10]
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Resolution
-# ----------------------------------------------------------------------------------------------------------
-
-
-def resolve_jars(settings: Settings, *, echo: bool = True) -> RuntimeLayout:
-    """Resolve Neo4j + GDS into the cache once; later calls return at once."""
-    layout = RuntimeLayout.from_settings(settings)
-    if layout.resolved_marker.exists():
-        return layout
-    maven = shutil.which("mvn")
-    if maven is None:
-        raise LocalRuntimeError("Maven (mvn) is not installed: it is needed once to fetch the Neo4j jars")
-    layout.jar_dir.mkdir(parents=True, exist_ok=True)
-    staging = layout.jar_dir / "lib.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    pom = resources.files("sockhound.runtime").joinpath("pom.xml")
-    with resources.as_file(pom) as pom_path, open(layout.maven_log, "w") as maven_log:
-        if echo:
-            print(
-                f"resolving Neo4j {settings.sockhound_neo4j_version} + GDS {settings.sockhound_gds_version} "
-                f"from Maven Central into {layout.jar_dir} (once)",
-                flush=True,
-            )
-        completed = subprocess.run(
-            [
-                maven,
-                "-B",
-                "-q",
-                "-f",
-                str(pom_path),
-                "org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies",
-                f"-DoutputDirectory={staging}",
-                "-DincludeScope=runtime",
-                "-Dmdep.prependGroupId=true",
-                f"-Dneo4j.version={settings.sockhound_neo4j_version}",
-                f"-Dgds.version={settings.sockhound_gds_version}",
-            ],
-            stdout=maven_log,
-            stderr=subprocess.STDOUT,
-            check=False,
-        )
-    if completed.returncode != 0 or not any(staging.glob("org.neo4j.app.neo4j-server-*.jar")):
-        raise LocalRuntimeError(
-            f"could not resolve Neo4j/GDS jars with Maven (exit {completed.returncode}); see {layout.maven_log}"
-        )
-    shutil.rmtree(layout.lib, ignore_errors=True)
-    staging.rename(layout.lib)
-    layout.resolved_marker.write_text(
-        f"neo4j={settings.sockhound_neo4j_version}\ngds={settings.sockhound_gds_version}\n"
-    )
-    return layout
-
-
 # ----------------------------------------------------------------------------------------------------------
 # Start / stop / status
 # ----------------------------------------------------------------------------------------------------------
+
+
+# Where LOAD CSV may not go: loopback, private, link-local (cloud metadata), carrier-grade NAT, multicast and
+# reserved ranges, IPv4 and IPv6 (and IPv4-mapped IPv6, which would otherwise bypass the IPv4 entries).
+LOAD_CSV_IP_BLOCKLIST = (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+    "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4",
+    "::/128", "::1/128", "::ffff:0:0/96", "64:ff9b::/96", "fc00::/7", "fe80::/10", "ff00::/8",
+)
 
 
 def _neo4j_conf(settings: Settings, layout: RuntimeLayout) -> str:
@@ -198,6 +99,9 @@ def _neo4j_conf(settings: Settings, layout: RuntimeLayout) -> str:
             "server.https.enabled=false",
             "dbms.security.auth_enabled=true",
             "dbms.security.procedures.unrestricted=gds.*",
+            # LOAD CSV reads neither local files nor addresses inside this machine or its network.
+            "dbms.security.allow_csv_import_from_file_urls=false",
+            f"internal.dbms.cypher_ip_blocklist={','.join(LOAD_CSV_IP_BLOCKLIST)}",
             "dbms.usage_report.enabled=false",
             f"server.memory.heap.initial_size={heap}",
             f"server.memory.heap.max_size={heap}",
@@ -206,7 +110,7 @@ def _neo4j_conf(settings: Settings, layout: RuntimeLayout) -> str:
             f"server.directories.plugins={layout.plugins}",
             f"server.directories.data={layout.data}",
             f"server.directories.logs={layout.logs}",
-            f"server.directories.run={layout.home / 'run'}",
+            f"server.directories.run={layout.run}",
             f"server.directories.import={layout.home / 'import'}",
             "",
         ]
@@ -214,7 +118,11 @@ def _neo4j_conf(settings: Settings, layout: RuntimeLayout) -> str:
 
 
 def _http_conf(settings: Settings) -> list[str]:
-    """HTTP on loopback for Neo4j Browser (at /browser/) and the discovery document; off when the port is 0."""
+    """HTTP for Neo4j Browser only, on loopback, when a port is set (0, the default, turns it off).
+
+    Only the Browser module: no transactional or query API over HTTP, so a page cannot POST Cypher there.
+    CORS answers only the Browser's own origin (Neo4j's default is `*`).
+    """
     port = settings.sockhound_http_port
     if port == 0:
         return ["server.http.enabled=false"]
@@ -222,20 +130,41 @@ def _http_conf(settings: Settings) -> list[str]:
         "server.http.enabled=true",
         f"server.http.listen_address=127.0.0.1:{port}",
         f"server.http.advertised_address=127.0.0.1:{port}",
+        "server.http_enabled_modules=BROWSER",
+        f"dbms.security.http_access_control_allow_origin=http://127.0.0.1:{port}",
     ]
 
 
 def _prepare_home(settings: Settings, layout: RuntimeLayout) -> None:
-    for directory in (layout.conf, layout.data, layout.logs, layout.plugins, layout.home / "run",
-                      layout.home / "import"):
+    credentials.secure_home(layout.home)
+    for directory in (layout.conf, layout.data, layout.logs, layout.plugins, layout.run, layout.home / "import"):
         directory.mkdir(parents=True, exist_ok=True)
-    (layout.conf / "neo4j.conf").write_text(_neo4j_conf(settings, layout))
+    credentials.write_private(layout.conf / "neo4j.conf", _neo4j_conf(settings, layout))
     for stale in layout.plugins.glob("*.jar"):
         stale.unlink()
     for jar in sorted(layout.lib.glob(f"{GDS_GROUP_PREFIX}*.jar")):
         (layout.plugins / jar.name).symlink_to(jar)
-    if not (layout.data / "dbms" / "auth.ini").exists():
-        _set_initial_password(settings, layout)
+    if not layout.auth_file.exists():
+        _set_initial_password(layout, _initial_password(settings, layout))
+    layout.auth_file.chmod(0o600)
+
+
+def _initial_password(settings: Settings, layout: RuntimeLayout) -> str:
+    """NEO4J_PASSWORD when set (the public default refused), else one generated for this home."""
+    if settings.neo4j_password is not None:
+        return settings.neo4j_auth()[1]
+    return credentials.generated_password(layout.home)
+
+
+def check_home_password(settings: Settings, layout: RuntimeLayout) -> None:
+    """Refuse a home whose user predates generated passwords (it has the old public one, or another)."""
+    if (settings.neo4j_password is None and layout.auth_file.exists()
+            and not credentials.password_file(layout.home).exists()):
+        raise LocalRuntimeError(
+            f"the Neo4j home {layout.home} was created before sockhound generated passwords (with the old "
+            f"public default, or NEO4J_PASSWORD): stop it, delete {layout.data} and start again to get a "
+            "generated password (then reload), or set NEO4J_PASSWORD to its password"
+        )
 
 
 def _java_environment(layout: RuntimeLayout) -> dict[str, str]:
@@ -245,23 +174,21 @@ def _java_environment(layout: RuntimeLayout) -> dict[str, str]:
     return environment
 
 
-def _set_initial_password(settings: Settings, layout: RuntimeLayout) -> None:
-    completed = subprocess.run(
-        [
-            _java(),
-            "-cp",
-            f"{layout.lib}/*",
-            ADMIN_TOOL,
-            "dbms",
-            "set-initial-password",
-            settings.neo4j_password.get_secret_value(),
-        ],
-        env=_java_environment(layout),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+def admin_password_command(java: str, layout: RuntimeLayout, argument_file: Path) -> list[str]:
+    """The admin tool's `dbms set-initial-password`, with the password in an argument file, not in argv."""
+    return [java, "-cp", f"{layout.lib}/*", ADMIN_TOOL, "dbms", "set-initial-password", f"@{argument_file}"]
+
+
+def _set_initial_password(layout: RuntimeLayout, password: str) -> None:
+    argument_file = layout.run / "initial-password.args"
+    credentials.write_private(argument_file, credentials.argument_file_text(password))
+    try:
+        completed = subprocess.run(
+            admin_password_command(_java(), layout, argument_file),
+            env=_java_environment(layout), capture_output=True, text=True, check=False, timeout=120,
+        )
+    finally:
+        argument_file.unlink(missing_ok=True)
     if completed.returncode != 0:
         output = (completed.stderr + completed.stdout).strip().splitlines()
         causes = [line.strip() for line in output if "Exception" in line or "rror" in line] or output[-1:]
@@ -309,32 +236,22 @@ def _check_ports(settings: Settings) -> None:
                                     f"(set {setting} or stop that process)")
 
 
+def _server_markers(layout: RuntimeLayout) -> tuple[str, str]:
+    """What the server's command line carries: a pid file naming any other process is not ours."""
+    return ENTRY_POINT, f"--home-dir={layout.home}"
+
+
 def _read_pid(layout: RuntimeLayout) -> int | None:
-    try:
-        pid = int(layout.pid_file.read_text().strip())
-    except (FileNotFoundError, ValueError):
-        return None
-    return pid if _process_alive(pid) else None
+    return read_guarded_pid(layout.pid_file, _server_markers(layout))
 
 
 def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie (exited, not yet reaped by us) counts as dead.
-    with contextlib.suppress(OSError):
-        if " Z " in Path(f"/proc/{pid}/stat").read_text():
-            return False
-    return True
+    return process_alive(pid)
 
 
 def _query_versions(settings: Settings, timeout_s: float = 5.0) -> tuple[str, str]:
     """Neo4j and GDS versions of the server the settings point at (raises when it does not answer)."""
-    auth = (settings.neo4j_user, settings.neo4j_password.get_secret_value())
-    with GraphDatabase.driver(settings.bolt_uri, auth=auth, connection_timeout=timeout_s,
+    with GraphDatabase.driver(settings.bolt_uri, auth=settings.neo4j_auth(), connection_timeout=timeout_s,
                               max_transaction_retry_time=0, notifications_min_severity="OFF") as driver:
         server_versions = load_query("runtime/server_versions")
         records, _, _ = driver.execute_query(
@@ -355,13 +272,26 @@ def _log_tail(path: Path, lines: int = 3) -> str:
 
 
 def start(settings: Settings, *, echo: bool = True) -> RuntimeStatus:
-    """Start the local server and wait until Bolt answers and GDS is loaded. Idempotent."""
+    """Start the local server and wait until Bolt answers and GDS is loaded. Idempotent, and one at a time
+    per home: a second start waits on the home's lock, then finds the first one's server running."""
     if not settings.uses_local_runtime:
         raise LocalRuntimeError(f"NEO4J_URI is set ({settings.neo4j_uri}): sockhound uses that server; "
                             "unset it to run the local one")
     layout = RuntimeLayout.from_settings(settings)
-    running_pid = _read_pid(layout)
-    if running_pid is not None:
+    credentials.secure_home(layout.home)
+    layout.run.mkdir(exist_ok=True)
+    wait_s = START_LOCK_WAIT_S + settings.sockhound_start_timeout_s
+    try:
+        with FileLock(layout.start_lock, timeout=wait_s):
+            return _start_locked(settings, layout, echo=echo)
+    except Timeout:
+        raise LocalRuntimeError(f"another process has held {layout.start_lock} for over {wait_s:.0f}s while "
+                                "starting this server") from None
+
+
+def _start_locked(settings: Settings, layout: RuntimeLayout, *, echo: bool) -> RuntimeStatus:
+    check_home_password(settings, layout)
+    if _read_pid(layout) is not None:
         return status(settings)
     java = _java()
     major = _java_major_version(java)
@@ -381,7 +311,7 @@ def start(settings: Settings, *, echo: bool = True) -> RuntimeStatus:
     try:
         neo4j_version, gds_version = _wait_until_ready(settings, layout, server)
     except BaseException:
-        _terminate(server.pid, grace_s=20)
+        terminate(server.pid, grace_s=20)
         server.wait(timeout=5)
         layout.pid_file.unlink(missing_ok=True)
         raise
@@ -411,30 +341,15 @@ def _wait_until_ready(settings: Settings, layout: RuntimeLayout, server: subproc
                         f"{settings.sockhound_start_timeout_s:.0f}s ({last_problem}); see {layout.logs / 'neo4j.log'}")
 
 
-def _terminate(pid: int, grace_s: float) -> bool:
-    """SIGTERM, then SIGKILL after the grace period. Returns True when it had to kill."""
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace_s
-    while time.monotonic() < deadline:
-        if not _process_alive(pid):
-            return False
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-        time.sleep(0.2)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-    return True
-
-
 def stop(settings: Settings, grace_s: float = 60.0) -> str:
-    """Shut the local server down cleanly; say what happened."""
+    """Shut the local server down cleanly; say what happened. A pid file naming anything but this home's
+    server is removed, and nothing is signalled."""
     layout = RuntimeLayout.from_settings(settings)
     pid = _read_pid(layout)
     if pid is None:
         layout.pid_file.unlink(missing_ok=True)
         return "not running"
-    killed = _terminate(pid, grace_s)
+    killed = terminate(pid, grace_s)
     layout.pid_file.unlink(missing_ok=True)
     return f"stopped (pid {pid}{', killed after timeout' if killed else ''})"
 
@@ -450,6 +365,8 @@ def status(settings: Settings) -> RuntimeStatus:
     except (ServiceUnavailable, Neo4jError, OSError) as error:
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
         return RuntimeStatus(False, settings.bolt_uri, pid, detail=f"does not answer: {detail}")
+    except credentials.Neo4jPasswordError as error:
+        return RuntimeStatus(False, settings.bolt_uri, pid, detail=str(error))
     return RuntimeStatus(True, settings.bolt_uri, pid, neo4j_version, gds_version, browser_url=settings.browser_url)
 
 

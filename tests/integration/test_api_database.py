@@ -7,6 +7,7 @@ import time
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from api.app import create_app
 from sockhound.runtime import local_neo4j
@@ -16,7 +17,7 @@ from tests.conftest import free_port
 
 
 def test_nothing_listening_gives_503_with_retry_after() -> None:
-    dead = Settings(neo4j_uri=f"bolt://127.0.0.1:{free_port()}")
+    dead = Settings(neo4j_uri=f"bolt://127.0.0.1:{free_port()}", neo4j_password=SecretStr("nothing-listens-here"))
     with TestClient(create_app(api_settings(dead, sockhound_api_retry_after_s=7))) as client:
         assert client.get("/healthz").status_code == 200  # the process itself is fine
         for path in ("/readyz", "/v1/accounts/anyone", "/v1/networks"):

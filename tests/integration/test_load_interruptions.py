@@ -64,7 +64,7 @@ def cli_environment(settings: Settings) -> dict[str, str]:
     environment = dict(os.environ)
     environment.update({
         "NEO4J_URI": settings.bolt_uri, "NEO4J_USER": settings.neo4j_user,
-        "NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
+        "NEO4J_PASSWORD": settings.neo4j_auth()[1],
         "NEO4J_DATABASE": settings.neo4j_database, "SOCKHOUND_ALLOW_DEV_HASH_KEY": "true",
     })
     return environment

@@ -37,7 +37,8 @@ def run_sockhound(arguments: list[str], environment: dict[str, str]) -> subproce
 def test_serve_detach_and_stop(neo4j_settings: Settings, tmp_path: Path) -> None:
     port = free_port()
     key = "detached-test-key-000000000000"
-    environment = {**os.environ, "NEO4J_URI": neo4j_settings.bolt_uri, "SOCKHOUND_ALLOW_DEV_HASH_KEY": "true",
+    environment = {**os.environ, "NEO4J_URI": neo4j_settings.bolt_uri, "NEO4J_PASSWORD": neo4j_settings.neo4j_auth()[1],
+                   "SOCKHOUND_ALLOW_DEV_HASH_KEY": "true",
                    "SOCKHOUND_API_KEYS": f"t:read:{key}", "SOCKHOUND_API_PORT": str(port)}
     started = run_sockhound(["serve", "--detach", "--run-dir", str(tmp_path)], environment)
     assert started.returncode == 0, started.stderr
@@ -64,4 +65,15 @@ def test_bad_key_setting_is_one_clear_line(tmp_path: Path) -> None:
     result = run_sockhound(["serve", "--detach", "--run-dir", str(tmp_path)], environment)
     assert result.returncode == 1
     assert result.stderr.strip() == "error: SOCKHOUND_API_KEYS entry 1: expected NAME:SCOPES:SECRET"
+    assert not (tmp_path / "api.pid").exists()
+
+
+def test_a_missing_database_password_is_one_clear_line(tmp_path: Path) -> None:
+    environment = {key: value for key, value in os.environ.items() if key != "NEO4J_PASSWORD"}
+    environment.update({"NEO4J_URI": f"bolt://127.0.0.1:{free_port()}", "SOCKHOUND_ALLOW_DEV_HASH_KEY": "true",
+                        "SOCKHOUND_API_KEYS": "t:read:detached-test-key-000000000000",
+                        "SOCKHOUND_API_PORT": str(free_port())})
+    result = run_sockhound(["serve", "--detach", "--run-dir", str(tmp_path)], environment)
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("error: NEO4J_URI is set") and "NEO4J_PASSWORD is not" in result.stderr
     assert not (tmp_path / "api.pid").exists()

@@ -71,7 +71,8 @@ def test_api_image_installs_the_project_and_serves_as_a_non_root_user() -> None:
     assert all((REPO_ROOT / source).exists() for source in sources), sources
     packages = {"sockhound", "queries", "loaders", "detect", "api", "simulator", "reporting"}
     assert packages | {"pyproject.toml", "README.md"} <= sources
-    assert any(keyword == "RUN" and "pip install ." in arguments for keyword, arguments in instructions)
+    assert any(keyword == "RUN" and "pip install --require-hashes -r requirements.lock" in arguments
+               and "pip install --no-deps --no-build-isolation ." in arguments for keyword, arguments in instructions)
     users = [arguments for keyword, arguments in instructions if keyword == "USER"]
     assert users and users[-1] not in {"root", "0"}
     keywords = [keyword for keyword, _ in instructions]

@@ -1,0 +1,51 @@
+"""The hash-pinned locks cover what pyproject.toml asks for: a dependency added without `make lock` fails here
+(make install and the image install only the lock)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pinned(lock: Path) -> dict[str, int]:
+    """Package -> how many hashes it carries."""
+    found: dict[str, int] = {}
+    current = ""
+    for line in lock.read_text().splitlines():
+        if "==" in line and not line.startswith((" ", "#")):
+            current = canonical(line.split("==", 1)[0])
+            found[current] = 0
+        elif line.strip().startswith("--hash=sha256:") and current:
+            found[current] += 1
+    return found
+
+
+def requested(extra: str | None) -> set[str]:
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    wanted = list(project["dependencies"]) + (list(project["optional-dependencies"][extra]) if extra else [])
+    names = set()
+    for requirement in wanted:
+        match = NAME.match(requirement)
+        assert match is not None, requirement
+        names.add(canonical(match.group(0).split("[", 1)[0]))
+    return names
+
+
+@pytest.mark.parametrize(("lock", "extra"), [("requirements.lock", None), ("requirements-dev.lock", "dev")])
+def test_every_dependency_is_pinned_with_hashes(lock: str, extra: str | None) -> None:
+    locked = pinned(REPO_ROOT / lock)
+    missing = requested(extra) - locked.keys()
+    assert not missing, f"{sorted(missing)} not in {lock}: run `make lock`"
+    assert all(count > 0 for count in locked.values()), "every pinned package carries its hashes"
+    if extra is None:
+        assert "pytest" not in locked, "the image's lock holds no development tools"
