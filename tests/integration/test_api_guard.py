@@ -90,7 +90,7 @@ def test_serve_with_tls_answers_https_only(neo4j_settings: Settings, tmp_path: P
                    check=True, capture_output=True, timeout=60)
     port = free_port()
     environment = {**os.environ, "NEO4J_URI": neo4j_settings.bolt_uri, "SOCKHOUND_ALLOW_DEV_HASH_KEY": "true",
-                   "NEO4J_PASSWORD": neo4j_settings.neo4j_password.get_secret_value(),
+                   "NEO4J_PASSWORD": neo4j_settings.neo4j_auth()[1],
                    "SOCKHOUND_API_KEYS": f"t:read:{READ_KEY}", "SOCKHOUND_API_PORT": str(port),
                    "SOCKHOUND_API_TLS_CERTFILE": str(tmp_path / "cert.pem"),
                    "SOCKHOUND_API_TLS_KEYFILE": str(tmp_path / "key.pem")}

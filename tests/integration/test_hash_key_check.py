@@ -82,7 +82,7 @@ def test_serve_and_load_commands_refuse_another_key_with_one_clear_line(
 ) -> None:
     load(neo4j_settings, empty_graph, world, tmp_path / "first")
     environment = {**os.environ, "NEO4J_URI": neo4j_settings.bolt_uri,
-                   "NEO4J_PASSWORD": neo4j_settings.neo4j_password.get_secret_value(),
+                   "NEO4J_PASSWORD": neo4j_settings.neo4j_auth()[1],
                    "SOCKHOUND_HASH_KEY": secrets.token_hex(32), "SOCKHOUND_API_KEYS": f"t:read:{IPS_KEY}",
                    "SOCKHOUND_API_PORT": str(free_port())}
     environment.pop("SOCKHOUND_ALLOW_DEV_HASH_KEY", None)
