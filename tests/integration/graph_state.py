@@ -33,6 +33,13 @@ def run_test_query(settings: Settings, driver: Driver, name: str) -> list[dict[s
     return [record.data() for record in records]
 
 
+def label_decisions(settings: Settings, driver: Driver, account_id: str) -> list[dict[str, Any]]:
+    """Every label decision about one account, oldest recorded first."""
+    records, _, _ = driver.execute_query(test_query("label_decisions_of").text, {"id": account_id},
+                                         database_=settings.neo4j_database)
+    return [record.data() for record in records]
+
+
 def graph_snapshot(settings: Settings, driver: Driver) -> tuple[frozenset[Any], frozenset[Any]]:
     nodes = frozenset(
         (tuple(sorted(row["labels"])), _frozen(row["properties"]))

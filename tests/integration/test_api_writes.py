@@ -18,7 +18,7 @@ from sockhound.graph import read_query, write_query
 from sockhound.settings import Settings
 from tests.api_support import READ_KEY, READ_WRITE_KEY, WRITE_KEY, api_settings, assert_problem, bearer
 from tests.detection_world import BENIGN, RING_A, RING_B, detection_settings, load, write_world
-from tests.integration.graph_state import graph_snapshot
+from tests.integration.graph_state import graph_snapshot, label_decisions
 
 
 @pytest.fixture(scope="module")
@@ -39,15 +39,6 @@ def client(neo4j_settings: Settings, detected: Driver) -> Iterator[TestClient]:
         yield test_client
 
 
-def label_decisions(settings: Settings, driver: Driver, account_id: str) -> list[dict[str, object]]:
-    records, _, _ = driver.execute_query(
-        "MATCH (d:LabelDecision)-[:ABOUT]->(:Account {accountId: $id}) "
-        "RETURN d.label AS label, d.source AS source, d.claimedSource AS claimed, d.recordedBy AS recordedBy "
-        "ORDER BY d.at",
-        {"id": account_id}, database_=settings.neo4j_database)
-    return [record.data() for record in records]
-
-
 def test_ban_decision_is_recorded_once_and_used_by_the_next_run(
     client: TestClient, neo4j_settings: Settings, detected: Driver
 ) -> None:
@@ -58,8 +49,8 @@ def test_ban_decision_is_recorded_once_and_used_by_the_next_run(
         response = client.post("/v1/labels", json={"labels": [decision]}, headers=bearer(WRITE_KEY))
         assert response.status_code == 201, response.text
         assert response.json() == {"recorded": [{"account_id": target, "label": "abusive"}]}
-    assert label_decisions(neo4j_settings, detected, target) == [
-        {"label": "abusive", "source": "labeller", "claimed": None, "recordedBy": "labeller"}]
+    assert [(d["label"], d["source"], d["claimedSource"], d["recordedBy"])
+            for d in label_decisions(neo4j_settings, detected, target)] == [("abusive", "labeller", None, "labeller")]
     assert client.get(f"/v1/accounts/{target}", headers=bearer(READ_WRITE_KEY)).json()["label"] == "abusive"
 
     run_detection(neo4j_settings, detected, detection_settings())
@@ -72,7 +63,7 @@ def test_ban_decision_is_recorded_once_and_used_by_the_next_run(
     body = client.get(f"/v1/accounts/{target}", headers=bearer(READ_WRITE_KEY)).json()
     assert body["label"] == "benign"  # the latest decision wins
     # The claimed source is kept as a claim; the provenance is the key that sent it.
-    assert [(d["source"], d["claimed"]) for d in label_decisions(neo4j_settings, detected, target)] == [
+    assert [(d["source"], d["claimedSource"]) for d in label_decisions(neo4j_settings, detected, target)] == [
         ("labeller", None), ("labeller", "analyst-7")]
 
 

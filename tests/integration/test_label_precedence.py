@@ -15,6 +15,7 @@ from loaders.load_batch import BatchLoader
 from sockhound.settings import Settings
 from tests.api_support import WRITE_KEY, api_settings, assert_problem, bearer
 from tests.batch_builder import write_small_batch
+from tests.integration.graph_state import label_decisions
 
 
 def labels_batch(directory: Path, rows: list[dict[str, str]]) -> Path:
@@ -27,15 +28,6 @@ def account_label(settings: Settings, driver: Driver, account_id: str) -> str | 
     records, _, _ = driver.execute_query("MATCH (a:Account {accountId: $id}) RETURN a.label AS label",
                                          {"id": account_id}, database_=settings.neo4j_database)
     return records[0]["label"] if records else None
-
-
-def decisions(settings: Settings, driver: Driver, account_id: str) -> list[dict[str, object]]:
-    records, _, _ = driver.execute_query(
-        "MATCH (d:LabelDecision)-[:ABOUT]->(:Account {accountId: $id}) "
-        "RETURN d.label AS label, d.source AS source, d.claimedSource AS claimedSource, "
-        "d.recordedVia AS via, d.recordedAt IS NOT NULL AS recorded ORDER BY d.recordedAt, d.label",
-        {"id": account_id}, database_=settings.neo4j_database)
-    return [record.data() for record in records]
 
 
 def test_undated_old_clearance_does_not_override_a_new_ban_and_a_ban_dated_9999_is_refused(
@@ -60,7 +52,7 @@ def test_undated_old_clearance_does_not_override_a_new_ban_and_a_ban_dated_9999_
         {"account_id": "acct-001", "label": "benign", "source": "older-export", "at": ""}])
     BatchLoader(neo4j_settings, empty_graph).load(second, tmp_path / "r2")
     assert account_label(neo4j_settings, empty_graph, "acct-001") == "abusive"
-    stored = decisions(neo4j_settings, empty_graph, "acct-001")
+    stored = label_decisions(neo4j_settings, empty_graph, "acct-001")
     assert {str(d["claimedSource"]) for d in stored} == {"trust-and-safety", "old-export", "older-export"}
     assert all(str(d["source"]).startswith("batch:") and d["via"] == "batch" and d["recorded"] for d in stored)
 
@@ -77,5 +69,5 @@ def test_undated_old_clearance_does_not_override_a_new_ban_and_a_ban_dated_9999_
             headers=bearer(WRITE_KEY))
         assert cleared.status_code == 201, cleared.text
     assert account_label(neo4j_settings, empty_graph, "acct-001") == "benign"
-    latest = decisions(neo4j_settings, empty_graph, "acct-001")[-1]
+    latest = label_decisions(neo4j_settings, empty_graph, "acct-001")[-1]
     assert (latest["source"], latest["claimedSource"], latest["via"]) == ("labeller", "analyst-7", "api")
