@@ -1,4 +1,4 @@
-// Every node except load bookkeeping: labels and properties.
+// Every node except load bookkeeping (batches, migrations, the hash key's check value): labels and properties.
 MATCH (n)
-WHERE NOT n:LoadBatch AND NOT n:SchemaMigration
+WHERE NOT n:LoadBatch AND NOT n:SchemaMigration AND NOT n:HashKeyCheck
 RETURN labels(n) AS labels, properties(n) AS properties
