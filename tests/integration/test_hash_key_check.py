@@ -121,7 +121,8 @@ def test_serve_starts_unchecked_when_the_database_is_down_or_refuses_the_login(
 ) -> None:
     key = neo4j_settings.hash_key()
     assert verify_graph_key_if_reachable(neo4j_settings, key)
-    nothing_there = neo4j_settings.model_copy(update={"neo4j_uri": f"bolt://127.0.0.1:{free_port()}"})
+    nothing_there = neo4j_settings.model_copy(update={"neo4j_uri": f"bolt://127.0.0.1:{free_port()}",
+                                                       "neo4j_password": SecretStr(neo4j_settings.neo4j_auth()[1])})
     assert not verify_graph_key_if_reachable(nothing_there, key)
     wrong_login = neo4j_settings.model_copy(update={"neo4j_password": SecretStr("not-the-password-" + "x" * 8)})
     assert not verify_graph_key_if_reachable(wrong_login, key)

@@ -1,3 +1,4 @@
-// Every relationship: type, properties, and the properties of both ends.
+// Every relationship: type, properties, and the properties of both ends (recordedAt blanked, as for nodes).
 MATCH (a)-[r]->(b)
-RETURN type(r) AS type, properties(r) AS properties, properties(a) AS source, properties(b) AS target
+RETURN type(r) AS type, r {.*, recordedAt: null} AS properties, a {.*, recordedAt: null} AS source,
+       b {.*, recordedAt: null} AS target
