@@ -120,13 +120,19 @@ def shared_pairs(items: pd.DataFrame, organisation: IntArray, *, seed: int = 0, 
                        by_channel)
 
 
+def _agreement(pairs: SharedPairs, created: FloatArray, burst_window_ms: float) -> IntArray:
+    """Per pair: the channels it shares, the creation burst counting as one when the two accounts were
+    created within the window of each other."""
+    together = np.abs(created[pairs.first] - created[pairs.second]) <= burst_window_ms
+    return np.asarray(pairs.traces + together.astype(np.int64), dtype=np.int64)
+
+
 def pair_agreement(pairs: SharedPairs, community: IntArray, created: FloatArray, burst_window_ms: float,
                    at_least: tuple[int, ...]) -> dict[int, IntArray]:
     """Per threshold t: per account, how many co-members of its community agree with it on >= t channels
     (the creation burst counting as one when the two were created within the window of each other)."""
     accounts = len(community)
-    together = np.abs(created[pairs.first] - created[pairs.second]) <= burst_window_ms
-    agreement = pairs.traces + together.astype(np.int64)
+    agreement = _agreement(pairs, created, burst_window_ms)
     same = (community[pairs.first] >= 0) & (community[pairs.first] == community[pairs.second])
     counts: dict[int, IntArray] = {}
     for threshold in at_least:
@@ -162,8 +168,7 @@ def agreement_cores(pairs: SharedPairs, created: FloatArray, burst_window_ms: fl
     cores = np.full((accounts, len(at_least)), -1, dtype=np.int64)
     if not len(pairs.first):
         return cores
-    together = np.abs(created[pairs.first] - created[pairs.second]) <= burst_window_ms
-    agreement = pairs.traces + together.astype(np.int64)
+    agreement = _agreement(pairs, created, burst_window_ms)
     for column, threshold in enumerate(at_least):
         chosen = agreement >= threshold
         if not chosen.any():
