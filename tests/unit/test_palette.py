@@ -27,3 +27,11 @@ def test_colours_that_meet_on_the_page_are_far_apart() -> None:
     for verdict in palette.VERDICT_COLOURS.values():
         for evidence in palette.EVIDENCE_COLOURS.values():
             assert distance(verdict, evidence) > 60, (verdict, evidence)
+
+
+def test_the_pages_stylesheet_uses_the_palette_for_verdicts() -> None:
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parents[2] / "api" / "static" / "ui.css").read_text()
+    for verdict, colour in palette.VERDICT_COLOURS.items():
+        assert f".verdict.{verdict} {{ color: {colour}; }}" in css
