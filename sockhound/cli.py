@@ -12,6 +12,7 @@ from detect.commands import (
     explain_command,
     export_app,
 )
+from loaders.hash_command import hash_command
 from loaders.load_command import load_command
 from loaders.validate_command import validate_command
 from reporting.commands import report_command
@@ -37,6 +38,7 @@ app.add_typer(allowlist_app, name="allowlist")
 app.command("serve")(serve_command)
 app.command("api-key")(api_key_command)
 app.command("query")(query_command)
+app.command("hash")(hash_command)
 app.command("report")(report_command)
 
 
