@@ -385,12 +385,16 @@ def _write_results(settings: Settings, driver: Driver, run_id: str, scores: Scor
         verdict_values = table["verdict"].to_numpy()
         network_ids = table["networkId"].to_numpy()
         community = table["community"].to_numpy()
+        # the network's own member count (its flagged members), not the community's
+        network_sizes = {str(key): int(value) for key, value in zip(networks["networkId"], networks["size"],
+                                                                    strict=True)}
         for position, account in enumerate(account_ids):
             network_id = network_ids[position] if isinstance(network_ids[position], str) else None
             yield {
                 "accountId": account, "risk": float(risks[position]), "verdict": str(verdict_values[position]),
                 "networkId": network_id, "community": int(community[position]),
-                "explanation": explanation_json(scores, position, network_id, detection),
+                "explanation": explanation_json(scores, position, network_id, detection,
+                                                network_sizes.get(network_id) if network_id else None),
             }
 
     write_rows(settings, driver, "detect/write_account_results", rows(), batch_size=2_000,

@@ -209,3 +209,30 @@ def test_a_ring_hidden_in_a_crowd_on_its_proxies_comes_out_as_its_own_candidate(
     assert (table.iloc[ring]["verdict"] == "sockpuppet").all()
     assert (table.iloc[crowd]["verdict"] == "clear").all()
     assert set(table.iloc[ring]["community"]) != {7}
+
+
+def test_explanations_are_ordered_by_contribution_and_the_first_five_cover_the_risk() -> None:
+    """Issue 18.1: the records an API caller sees first (five by default) are the ones that moved the risk."""
+    world = _world()
+    ring = _ring(world, 24, community=1)
+    table, scores = world.scored()
+    for account in [*ring, *world.families[:20]]:
+        explanation = explanation_record(scores, account, "net-1", DetectionSettings(),  # type: ignore[arg-type]
+                                         network_size=24)
+        contributions = [float(record["contribution"]) for record in explanation["records"]]
+        assert contributions == sorted(contributions, reverse=True)
+        assert explanation["prior"]["contribution"] + sum(contributions) == pytest.approx(explanation["risk"],
+                                                                                          abs=1e-9)
+        moved = explanation["risk"] - explanation["prior"]["contribution"]
+        if moved > 0.05:
+            assert sum(contributions[:5]) >= 0.8 * moved
+        if account in ring:
+            network = next(record for record in explanation["records"] if record["kind"] == "network")
+            assert network["networkSize"] == 24 and network["communitySize"] == 24
+    # equal weights get equal shares, whatever order they come in (no record starved by saturation)
+    member = explanation_record(scores, ring[0], "net-1", DetectionSettings())  # type: ignore[arg-type]
+    by_kind = {record["kind"]: record for record in member["records"]}
+    for first, second in ((a, b) for a in by_kind.values() for b in by_kind.values()):
+        if first["kind"] != "network" and second["kind"] != "network" and first["weight"] == second["weight"]:
+            assert first["contribution"] == pytest.approx(second["contribution"])
+    assert table.iloc[ring[0]]["verdict"] == "sockpuppet"
