@@ -236,3 +236,25 @@ def test_explanations_are_ordered_by_contribution_and_the_first_five_cover_the_r
         if first["kind"] != "network" and second["kind"] != "network" and first["weight"] == second["weight"]:
             assert first["contribution"] == pytest.approx(second["contribution"])
     assert table.iloc[ring[0]]["verdict"] == "sockpuppet"
+
+
+
+def test_traces_count_only_through_co_members_tied_to_the_network() -> None:
+    """The second pass (docs/scoring.md §2): a partner that is not tied to the network adds nothing to the
+    others' counts, while its own count still comes from the tied partners it shares with."""
+    from detect.channels import trace_channels
+    from detect.pairs import shared_pairs
+
+    items = pd.DataFrame([{"account": account, "item": item, "channel": channel, "k": 4}
+                          for item, channel in enumerate(("payment", "address", "prompt"))
+                          for account in range(4)])
+    pairs = shared_pairs(items, np.array([-1, -2, -3, -4], dtype=np.int64))
+    community = np.zeros(4, dtype=np.int64)
+    created = pd.Series([0, 60_000, 120_000, 10 * DAY_MS])
+    _, _, every = trace_channels(pairs, community, created, 2.0, 0.01)
+    assert every["payment"].tolist() == [3, 3, 3, 3] and every["tightlyLinked"].tolist() == [3, 3, 3, 3]
+    tied = np.array([True, True, True, False])
+    _, _, only_tied = trace_channels(pairs, community, created, 2.0, 0.01, tied)
+    assert only_tied["payment"].tolist() == [2, 2, 2, 3]
+    assert only_tied["address"].tolist() == [2, 2, 2, 3]
+    assert only_tied["tightlyLinked"].tolist() == [2, 2, 2, 3]
