@@ -24,8 +24,8 @@ def _headline(name: str, figures: dict[str, Any]) -> str:
 def top_network_lines(data: ReportData, limit: int) -> list[str]:
     """The riskiest networks, one line each: id, size, risk, verdict and what links their members."""
     records = top_network_records(data)[:limit]
-    lines = [f"top {len(records)} of {len(data.networks)} networks (evidence: share of member-link weight, "
-             "shared items):"]
+    lines = [f"top {len(records)} of {len(data.networks)} networks (what grouped them: share of member-link "
+             "weight, shared items; not the risk's weights, see `sockhound explain`):"]
     for record in records:
         mix = sorted(record["evidenceMix"].items(), key=lambda item: -item[1])
         evidence = ", ".join(f"{kind} {share:.0%} ({record['sharedItems'].get(kind, 0):,})" for kind, share in mix[:4])

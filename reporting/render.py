@@ -305,7 +305,10 @@ A <code>sockpuppet</code> verdict counts as positive; figures are those <code>so
 {_recall_table(data)}
 <h2>Top {len(data.top_networks)} networks by risk</h2>
 <p>Evidence mix: the evidence members share with each other (two or more members), weighted by rarity and
-filtered (hub caps, allow-list) exactly as the linkage graph weights it; each kind's share of those links.</p>
+filtered (hub caps, allow-list) exactly as the linkage graph weights it; each kind's share of those links.
+It shows what <em>grouped</em> the members (the community projection), not what made them risky: a kind can
+dominate the mix and carry no weight in the risk. The risk's own evidence is each network's evidence records
+(<code>GET /v1/networks/{{id}}</code>) and each account's explanation.</p>
 {_networks_table(data)}
 <h2>Figures</h2>
 {figures}
