@@ -90,9 +90,7 @@ FUNDING_TYPES: Final = ("credit", "debit", "prepaid", "virtual", "unknown")
 ACCOUNT_STATUSES: Final = ("active", "suspended", "banned")
 LABELS: Final = ("abusive", "benign")
 VERDICTS: Final = tuple(str(verdict) for verdict in Verdict)
-VERDICT_COLUMNS: Final = ("account_id", "verdict", "risk", "network_id")
 TRUTH_COLUMNS: Final = ("account_id", "actor")
-BENIGN_ACTOR: Final = "benign"
 ACCOUNT_ID_MAX_LENGTH: Final = 128
 
 TABLES: Final[dict[str, TableSpec]] = {
