@@ -7,7 +7,7 @@ methods are scored against the truth in the same run:
 
 * sockhound: `detect` as shipped (no fitted weights; its knobs were set before any of these worlds);
 * frozen: the frozen-weight scorer of commit --frozen-commit (run from a git worktree on the same graph);
-* baseline: the textbook peer (components over shared card or IP, hubs dropped; detect/baseline.py).
+* baseline: the textbook peer (components over shared card or IP, hubs dropped; reporting/baseline.py).
 
 Leave-one-tactic-out needs any parameter chosen on worlds without X. The shipped scorer has nothing left
 to choose (its settings are fixed defaults and every rate is estimated from the world being scored), so
@@ -45,13 +45,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from detect import pipeline  # noqa: E402
-from detect.baseline import baseline_verdicts  # noqa: E402
 from detect.config import DetectionSettings  # noqa: E402
 from detect.evaluation import evaluate_verdicts  # noqa: E402
 from detect.export import verdicts_frame  # noqa: E402
 from detect.pipeline import run_detection  # noqa: E402
 from loaders.load_batch import BatchLoader  # noqa: E402
 from queries import load_query  # noqa: E402
+from reporting.baseline import baseline_verdicts  # noqa: E402
 from simulator.config import preset_config  # noqa: E402
 from simulator.tactics import TACTICS  # noqa: E402
 from simulator.world import simulate  # noqa: E402

@@ -22,14 +22,14 @@ from neo4j import Driver
 from neo4j.graph import Path as GraphPath
 from typer.testing import CliRunner
 
+from cli.app import app as sockhound_cli
+from cli.query import query_from_file
 from detect.pipeline import DetectionResult, run_detection
 from loaders.errors import BatchFileError
 from loaders.load_batch import BatchLoader
 from queries import load_query, query_names
 from queries.header import body_parameters, parse_header
-from sockhound.cli import app as sockhound_cli
 from sockhound.graph import WriteRefusedError, run_read_only, run_statements
-from sockhound.query_command import query_from_file
 from sockhound.settings import Settings, get_settings
 from tests.conftest import free_port
 from tests.detection_world import BENIGN, COMPANY, FAMILIES, RING_A, RING_B, detection_settings, load, write_world
@@ -266,7 +266,7 @@ def test_header_example_finds_rows(neo4j_settings: Settings, session_driver: Dri
 
 
 def invoke(*arguments: str) -> Any:
-    """`sockhound query ...` through the real command line (as registered in sockhound/cli.py)."""
+    """`sockhound query ...` through the real command line (as registered in cli/app.py)."""
     return CliRunner().invoke(sockhound_cli, ["query", *arguments])
 
 

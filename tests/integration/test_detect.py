@@ -14,7 +14,7 @@ import typer
 from neo4j import Driver
 from typer.testing import CliRunner
 
-from detect.commands import allowlist_app, detect_command, evaluate_command, explain_command, export_app
+from cli.detect import allowlist_app, detect_command, evaluate_command, explain_command, export_app
 from detect.explain import account_explanation, pair_explanation
 from detect.pipeline import run_detection
 from sockhound.gds_session import open_gds

@@ -19,8 +19,8 @@ import psutil
 import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
-from loaders.privacy import KIND_IP, KIND_PAYMENT, KIND_SUBNET, KeyedHasher
 from sockhound import palette
+from sockhound.privacy import KIND_IP, KIND_PAYMENT, KIND_SUBNET, KeyedHasher
 from sockhound.settings import Settings
 from tests.api_support import READ_KEY, WRITE_KEY, WRONG_KEY, api_settings, assert_problem, bearer, served_api
 from tests.conftest import REPO_ROOT

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from cli.app import app
 from loaders.batch_files import discover_tables, lookalike_table
 from loaders.errors import BatchFileError
-from sockhound.cli import app
 
 ACCOUNTS = "account_id,created_at\na1,2026-03-01T00:00:00Z\n"
 

@@ -16,7 +16,7 @@ import pytest
 from filelock import FileLock
 from pydantic import SecretStr
 
-from api.commands import stop_detached
+from cli.serve import stop_detached
 from sockhound.runtime import credentials, jars, local_neo4j, pids
 from sockhound.settings import RETIRED_LOCAL_PASSWORD, Settings
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from cli.app import app
 from queries import load_query, query_names
 from queries.browser_script import browser_script, cypher_literal, statement
 from queries.header import body_parameters, parse_header, parse_literal
-from sockhound.cli import app
 from sockhound.table_format import Page, fitted_columns, print_table
 
 ANALYST_QUERIES = query_names("analyst")

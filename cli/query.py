@@ -1,6 +1,6 @@
 """`sockhound query NAME -p key=value [--format table|csv|json]`: an analyst query from `queries/analyst/`, read-only.
 
-Register in `sockhound/cli.py`:
+Register in `cli/app.py`:
     app.command("query")(query_command)
 
 NAME is a file below `queries/analyst/` without the suffix (`network_of_account`; the `analyst/` prefix is optional).
@@ -30,10 +30,10 @@ from neo4j.graph import Path as GraphPath
 from neo4j.time import DateTime as Neo4jDateTime
 from rich.console import Console
 
+from cli.support import cli_failure
 from queries import CypherQuery, load_query, query_names
 from queries.browser_script import browser_script
 from queries.header import HeaderError, QueryHeader, body_parameters, parse_header, parse_literal
-from sockhound.cli_support import cli_failure
 from sockhound.graph import DatabaseUnavailableError, WriteRefusedError, connected_driver, run_read_only
 from sockhound.settings import get_settings
 from sockhound.table_format import Page, print_table

@@ -1,4 +1,4 @@
-"""CLI face of the report. Register in `sockhound/cli.py`: `app.command("report")(report_command)`."""
+"""CLI face of the report. Register in `cli/app.py`: `app.command("report")(report_command)`."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
+from cli.support import cli_driver, cli_failure
 from detect.config import get_detection_settings
 from reporting.build import build_report
 from reporting.data import DEFAULT_TOP_NETWORKS, ReportData, top_network_records
-from sockhound.cli_support import cli_driver, cli_failure
 from sockhound.settings import get_settings
 
 

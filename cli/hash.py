@@ -4,7 +4,7 @@ query (`accounts_behind_subnet -p subnetKey=...`) or a lookup in Neo4j Browser.
 Operator-local on purpose: it needs the hash key (`SOCKHOUND_HASH_KEY` / `_FILE`), runs on the operator's
 machine and is never offered over the API (whoever can make a server hash a chosen value learns its key, a
 hash oracle). The value goes through the loaders' own normalisation and hashing (`loaders.contract`,
-`loaders.privacy`), so the key printed is the key a load of that value wrote. `-` reads the value from standard
+`sockhound.privacy`), so the key printed is the key a load of that value wrote. `-` reads the value from standard
 input (one line), which keeps it out of the shell history and `ps`. Errors never repeat the value.
 """
 
@@ -19,7 +19,8 @@ import pandas as pd
 import typer
 
 from loaders.contract import normalise_ips
-from loaders.privacy import (
+from loaders.sensitive import card_number_like
+from sockhound.privacy import (
     IPV4_SUBNET_BITS,
     IPV6_SUBNET_BITS,
     KIND_SUBNET,
@@ -28,7 +29,6 @@ from loaders.privacy import (
     hash_ips,
     hash_payment_fingerprints,
 )
-from loaders.sensitive import card_number_like
 from sockhound.settings import HashKeyError, get_settings
 
 
