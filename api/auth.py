@@ -17,14 +17,40 @@ import secrets
 from dataclasses import dataclass
 from typing import Final
 
+from sockhound.errors import SockhoundError
+
 SCOPES: Final = frozenset({"read", "write", "ips"})
 MIN_KEY_LENGTH: Final = 20
 _SHA256_HEX: Final = re.compile(r"^[0-9a-f]{64}$")
 _NAME: Final = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 
 
-class ApiKeyConfigError(ValueError):
+class ApiKeyConfigError(SockhoundError, ValueError):
     """SOCKHOUND_API_KEYS does not parse (the message never contains a secret)."""
+
+
+def comma_joined_scopes(text: str) -> str | None:
+    """`read+write` when `text` is scopes joined by a comma (`read,write`), else None."""
+    parts = [part.strip() for part in text.split(",")]
+    return "+".join(parts) if len(parts) > 1 and set(parts) <= SCOPES else None
+
+
+def scope_problem(text: str) -> str | None:
+    """Why `text` is no SCOPES field (None when it is one). Scopes written `read,write` get their own answer:
+    the comma separates key entries, so it would split the entry in two."""
+    fixed = comma_joined_scopes(text)
+    if fixed is not None:
+        return f"scopes are joined by +, not by a comma: write {fixed}"
+    if not text.strip() or not {scope.strip() for scope in text.split("+")} <= SCOPES:
+        return "scopes are read, write and ips, joined by + (e.g. read+write)"
+    return None
+
+
+def _comma_in_scopes(entry: str) -> bool:
+    """Whether an entry without NAME:SCOPES:SECRET is the half of one whose scopes were joined by a comma
+    (`ban-tool:read,write:KEY` splits into `ban-tool:read` and `write:KEY`)."""
+    fields = entry.split(":")
+    return len(fields) == 2 and any(scope_problem(field) is None for field in fields)
 
 
 @dataclass(frozen=True)
@@ -61,16 +87,17 @@ class ApiKeyRing:
                 continue
             parts = entry.split(":", 2)
             if len(parts) != 3:
-                raise ApiKeyConfigError(f"SOCKHOUND_API_KEYS entry {position}: expected NAME:SCOPES:SECRET")
+                hint = "; scopes are joined by +, not by a comma (read+write)" if _comma_in_scopes(entry) else ""
+                raise ApiKeyConfigError(f"SOCKHOUND_API_KEYS entry {position}: expected NAME:SCOPES:SECRET{hint}")
             name, scope_text, secret = parts
             if not _NAME.match(name):
                 raise ApiKeyConfigError(f"SOCKHOUND_API_KEYS entry {position}: bad name (letters, digits, _.@-)")
             if name in names:
                 raise ApiKeyConfigError(f"SOCKHOUND_API_KEYS entry {position}: name {name!r} appears twice")
+            problem = scope_problem(scope_text)
+            if problem is not None:
+                raise ApiKeyConfigError(f"SOCKHOUND_API_KEYS entry {position} ({name}): {problem}")
             scopes = frozenset(scope.strip() for scope in scope_text.split("+"))
-            if not scopes or not scopes <= SCOPES:
-                raise ApiKeyConfigError(
-                    f"SOCKHOUND_API_KEYS entry {position} ({name}): scopes are read, write and ips, joined by +")
             if secret.startswith("sha256:"):
                 hex_digest = secret.removeprefix("sha256:").lower()
                 if not _SHA256_HEX.match(hex_digest):

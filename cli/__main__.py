@@ -1,5 +1,7 @@
 """`python -m cli` runs the CLI (as the `sockhound` console script does)."""
 
+import sys
+
 from cli.app import main
 
-main()
+sys.exit(main())

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from cli.support import cli_failure
-from sockhound.graph import DatabaseUnavailableError, connected_driver
-from sockhound.migrations import MigrationChecksumError, apply_migrations
+from sockhound.errors import ExitCode, SockhoundError
+from sockhound.graph import connected_driver
+from sockhound.migrations import apply_migrations
 from sockhound.runtime import local_neo4j
-from sockhound.runtime.credentials import Neo4jPasswordError, password_file
+from sockhound.runtime.credentials import password_file
 from sockhound.settings import Settings, get_settings
 
 db_app = typer.Typer(help="Run the local Neo4j + GDS server, or check the one NEO4J_URI names.",
@@ -31,10 +31,7 @@ def start_command() -> None:
                    f"GDS {already.gds_version})")
         _echo_browser(already, settings)
         return
-    try:
-        started = local_neo4j.start(settings)
-    except (local_neo4j.LocalRuntimeError, Neo4jPasswordError) as error:
-        raise cli_failure(str(error)) from None
+    started = local_neo4j.start(settings)
     typer.echo(f"Neo4j {started.neo4j_version} + GDS {started.gds_version} {started.detail} "
                f"(pid {started.pid}, home {layout.home})")
     typer.echo(started.uri)
@@ -54,13 +51,13 @@ def stop_command() -> None:
     """Shut the local server down cleanly."""
     settings = get_settings()
     if not settings.uses_local_runtime:
-        raise cli_failure(f"NEO4J_URI is set ({settings.neo4j_uri}): sockhound does not manage that server")
+        raise SockhoundError(f"NEO4J_URI is set ({settings.neo4j_uri}): sockhound does not manage that server")
     typer.echo(local_neo4j.stop(settings))
 
 
 @db_app.command("status")
 def status_command() -> None:
-    """Say whether the database answers, with the Neo4j and GDS versions. Exit 1 when it does not."""
+    """Say whether the database answers, with the Neo4j and GDS versions. Exit 3 when it does not."""
     settings = get_settings()
     current = local_neo4j.status(settings)
     if current.running:
@@ -69,18 +66,15 @@ def status_command() -> None:
         _echo_browser(current, settings)
         return
     typer.echo(f"not running ({current.uri}: {current.detail})")
-    raise typer.Exit(1)
+    raise typer.Exit(ExitCode.DATABASE_UNAVAILABLE)
 
 
 @db_app.command("migrate")
 def migrate_command() -> None:
     """Apply the schema migrations in queries/schema that this database has not seen yet."""
     settings = get_settings()
-    try:
-        with connected_driver(settings) as driver:
-            outcome = apply_migrations(settings, driver)
-    except (DatabaseUnavailableError, MigrationChecksumError) as error:
-        raise cli_failure(str(error)) from None
+    with connected_driver(settings) as driver:
+        outcome = apply_migrations(settings, driver)
     for name in outcome.applied:
         typer.echo(f"applied {name}")
     typer.echo(f"{len(outcome.applied)} applied, {len(outcome.already_applied)} already applied")

@@ -16,17 +16,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
-from cli.support import cli_driver, cli_failure
+from cli.support import cli_driver, read_input_csv
 from detect.allowlist import ALLOW_LIST_KINDS, add_entry, list_entries, remove_entry
 from detect.config import get_detection_settings
 from detect.evaluation import evaluate_verdicts
 from detect.explain import UnknownAccountError, account_explanation, pair_explanation
 from detect.export import verdicts_frame, write_verdicts
 from detect.pipeline import run_detection
-from sockhound.settings import HashKeyError, get_settings
+from loaders.contract import TRUTH_COLUMNS
+from sockhound.errors import BadInputError
+from sockhound.settings import get_settings
 
 export_app = typer.Typer(help="Export detection results in the contract's formats.", no_args_is_help=True)
 allowlist_app = typer.Typer(help="Known shared infrastructure that must not link accounts.", no_args_is_help=True)
@@ -69,11 +70,9 @@ def evaluate_command(
     ] = None,
 ) -> None:
     """Compare the current verdicts with a truth file; print the JSON report."""
-    if not truth.is_file():
-        raise cli_failure(f"{truth} is not a file", 2)
-    truth_frame = pd.read_csv(truth, dtype=str, keep_default_na=False)
+    truth_frame = read_input_csv(truth, "--truth", TRUTH_COLUMNS)
     if verdicts is not None:
-        frame = pd.read_csv(verdicts, dtype={"account_id": str, "verdict": str}, keep_default_na=False)
+        frame = read_input_csv(verdicts, "--verdicts", ("account_id", "verdict"))
     else:
         settings = get_settings()
         with cli_driver(settings) as driver:
@@ -94,16 +93,24 @@ def explain_command(
                 payload = account_explanation(settings, driver, account_id)
             else:
                 payload = pair_explanation(settings, driver, account_id, other, get_detection_settings())
-    except UnknownAccountError as error:
-        raise cli_failure(f"no account {error.args[0]!r} in the graph", 2) from None
+    except UnknownAccountError as error:  # bad input (exit 2), said as the CLI says it
+        raise BadInputError(f"no account {error.args[0]!r} in the graph") from None
     typer.echo(json.dumps(payload, indent=2, default=str))
 
 
 def _parse_expiry(value: str | None) -> datetime | None:
     if value is None or value.lower() in ("never", ""):
         return None
-    moment = datetime.fromisoformat(value)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadInputError(f"--expires {value!r}: not an ISO date or date-time (e.g. 2027-01-31)") from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in ALLOW_LIST_KINDS:
+        raise BadInputError(f"--kind must be one of {', '.join(ALLOW_LIST_KINDS)}")
 
 
 KindOption = Annotated[str, typer.Option("--kind", help=f"One of: {', '.join(ALLOW_LIST_KINDS)}.")]
@@ -123,17 +130,14 @@ def allowlist_add_command(
     added_by: Annotated[str | None, typer.Option("--by", help="Who adds it.")] = None,
 ) -> None:
     """Allow-list a subnet, payment fingerprint or prompt: it stops linking accounts (hashed, never raw)."""
-    if kind not in ALLOW_LIST_KINDS:
-        raise cli_failure(f"--kind must be one of {', '.join(ALLOW_LIST_KINDS)}", 2)
+    _check_kind(kind)
+    expires_at = _parse_expiry(expires)
     settings = get_settings()
     try:
-        expires_at = _parse_expiry(expires)
         with cli_driver(settings) as driver:
             keys = add_entry(settings, driver, kind, value, reason, expires_at, added_by)
-    except ValueError as error:
-        raise cli_failure(str(error), 2) from None
-    except HashKeyError as error:
-        raise cli_failure(str(error)) from None
+    except ValueError as error:  # a value the allow-list refuses (the message never repeats it)
+        raise BadInputError(str(error)) from None
     for key in keys:
         typer.echo(f"allow-listed {kind} {key}" + (f" until {expires_at.isoformat()}" if expires_at else ""))
 
@@ -158,12 +162,11 @@ def allowlist_list_command(
 @allowlist_app.command("remove")
 def allowlist_remove_command(kind: KindOption, value: ValueOption) -> None:
     """Remove the allow-list entries of a value (or key)."""
+    _check_kind(kind)
     settings = get_settings()
     try:
         with cli_driver(settings) as driver:
             removed = remove_entry(settings, driver, kind, value)
     except ValueError as error:
-        raise cli_failure(str(error), 2) from None
-    except HashKeyError as error:
-        raise cli_failure(str(error)) from None
+        raise BadInputError(str(error)) from None
     typer.echo(f"removed {removed} entr{'y' if removed == 1 else 'ies'}")

@@ -20,6 +20,7 @@ import typer
 
 from loaders.contract import normalise_ips
 from loaders.sensitive import card_number_like
+from sockhound.errors import BadInputError
 from sockhound.privacy import (
     IPV4_SUBNET_BITS,
     IPV6_SUBNET_BITS,
@@ -29,7 +30,7 @@ from sockhound.privacy import (
     hash_ips,
     hash_payment_fingerprints,
 )
-from sockhound.settings import HashKeyError, get_settings
+from sockhound.settings import get_settings
 
 
 class HashKind(StrEnum):
@@ -39,7 +40,7 @@ class HashKind(StrEnum):
     email = "email"
 
 
-class HashInputError(ValueError):
+class HashInputError(BadInputError, ValueError):
     """A value the loaders would have refused (the message never holds the value)."""
 
 
@@ -90,9 +91,8 @@ def hash_command(
 ) -> None:
     """Print the keyed key of a raw IP, subnet, payment fingerprint or e-mail (needs the hash key; local only)."""
     raw = sys.stdin.readline().rstrip("\r\n") if value == "-" else value
+    hasher = KeyedHasher(get_settings().hash_key())  # no usable hash key: HashKeyError, exit 1
     try:
-        hasher = KeyedHasher(get_settings().hash_key())
         typer.echo(keyed_key(kind, raw, hasher))
-    except (HashInputError, HashKeyError) as error:
-        typer.echo(f"sockhound hash {kind.value}: {error}", err=True)
-        raise typer.Exit(2) from None
+    except HashInputError as error:  # exit 2, with the kind for context and never the value
+        raise HashInputError(f"hash {kind.value}: {error}") from None

@@ -10,10 +10,10 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from loaders.batch_files import DEFAULT_CHUNK_ROWS, discover_tables
-from loaders.errors import BatchFileError
 from loaders.load_batch import SHARD_INPUT_BYTES, BatchLoader, write_report
-from sockhound.graph import DatabaseUnavailableError, connected_driver
-from sockhound.settings import HashKeyError, get_settings
+from sockhound.errors import BadInputError
+from sockhound.graph import connected_driver
+from sockhound.settings import get_settings
 
 
 def default_report_dir(batch_dir: Path) -> Path:
@@ -33,34 +33,26 @@ def load_command(
 ) -> None:
     """Load a batch into Neo4j: validate (bad rows quarantined), hash, fingerprint, aggregate, write."""
     if not batch_dir.is_dir():
-        typer.secho(f"error: {batch_dir} is not a directory", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2)
-    try:
-        discover_tables(batch_dir)  # a directory that is no batch is refused before anything is connected
-    except BatchFileError as error:
-        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
+        raise BadInputError(f"{batch_dir} is not a directory")
+    # a directory that is no batch is refused (BatchFileError: bad input, exit 2) before anything is connected
+    discover_tables(batch_dir)
     settings = get_settings()
     reports = report_dir or default_report_dir(batch_dir)
     console = Console(stderr=True)
-    try:
-        with connected_driver(settings) as driver, Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,.0f} rows"),
-            TimeElapsedColumn(), console=console, transient=True,
-        ) as progress:
-            tasks: dict[str, TaskID] = {}
+    with connected_driver(settings) as driver, Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,.0f} rows"),
+        TimeElapsedColumn(), console=console, transient=True,
+    ) as progress:
+        tasks: dict[str, TaskID] = {}
 
-            def advance(stage: str, rows: int) -> None:
-                if stage not in tasks:
-                    tasks[stage] = progress.add_task(stage, total=None)
-                progress.advance(tasks[stage], rows)
+        def advance(stage: str, rows: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=None)
+            progress.advance(tasks[stage], rows)
 
-            loader = BatchLoader(settings, driver, chunk_rows=chunk_rows, progress=advance,
-                                 shard_input_bytes=round(shard_mb * 2**20))
-            report = loader.load(batch_dir, reports)
-    except (BatchFileError, HashKeyError, DatabaseUnavailableError) as error:
-        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from None
+        loader = BatchLoader(settings, driver, chunk_rows=chunk_rows, progress=advance,
+                             shard_input_bytes=round(shard_mb * 2**20))
+        report = loader.load(batch_dir, reports)
     write_report(report, reports)
     typer.echo(report.summary())
     typer.echo(f"report: {reports / 'report.json'}")

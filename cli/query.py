@@ -30,11 +30,11 @@ from neo4j.graph import Path as GraphPath
 from neo4j.time import DateTime as Neo4jDateTime
 from rich.console import Console
 
-from cli.support import cli_failure
 from queries import CypherQuery, load_query, query_names
 from queries.browser_script import browser_script
 from queries.header import HeaderError, QueryHeader, body_parameters, parse_header, parse_literal
-from sockhound.graph import DatabaseUnavailableError, WriteRefusedError, connected_driver, run_read_only
+from sockhound.errors import BadInputError, SockhoundError
+from sockhound.graph import connected_driver, run_read_only
 from sockhound.settings import get_settings
 from sockhound.table_format import Page, print_table
 
@@ -53,7 +53,7 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-class QueryInputError(ValueError):
+class QueryInputError(BadInputError, ValueError):
     """The command line asks for a query or parameters that do not exist, or leaves one out."""
 
 
@@ -264,7 +264,7 @@ def query_command(
             assignments["limit"] = str(paging.fetch)
         parameters = bind_parameters(query, assignments)
     except (QueryInputError, HeaderError, ValueError) as error:
-        raise cli_failure(str(error), 2) from None
+        raise BadInputError(str(error)) from None
     if browser:
         typer.echo(browser_script(query, parameters), nl=False)
         return
@@ -272,10 +272,8 @@ def query_command(
     try:
         with connected_driver(settings) as driver:
             columns, records = run_read_only(settings, driver, query, parameters, timeout_s=timeout)
-    except (DatabaseUnavailableError, WriteRefusedError) as error:
-        raise cli_failure(str(error), 1) from None
-    except Neo4jError as error:
-        raise cli_failure(f"Neo4j refused {query.name}: {error.message or error}", 1) from None
+    except Neo4jError as error:  # WriteRefusedError (a SockhoundError) goes through as it is: exit 1
+        raise SockhoundError(f"Neo4j refused {query.name}: {error.message or error}") from None
     if paging is None:
         render(columns, records, output_format)
     else:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 
-from cli.support import cli_driver, cli_failure
+from cli.support import cli_driver, read_input_csv
 from detect.config import get_detection_settings
+from loaders.contract import TRUTH_COLUMNS
 from reporting.build import build_report
 from reporting.data import DEFAULT_TOP_NETWORKS, ReportData, top_network_records
+from sockhound.errors import BadInputError
 from sockhound.settings import get_settings
 
 
@@ -45,11 +46,9 @@ def report_command(
     = DEFAULT_TOP_NETWORKS,
 ) -> None:
     """Write the report: network sizes, risk histogram, per-operation recall, evidence mix, baseline beside."""
-    if not truth.is_file():
-        raise cli_failure(f"{truth} is not a file", 2)
+    truth_frame = read_input_csv(truth, "--truth", TRUTH_COLUMNS)
     if batch is not None and not batch.is_dir():
-        raise cli_failure(f"{batch} is not a batch directory", 2)
-    truth_frame = pd.read_csv(truth, dtype=str, keep_default_na=False)
+        raise BadInputError(f"--batch {batch}: not a batch directory")
     settings = get_settings()
     with cli_driver(settings) as driver:
         data, files, timings = build_report(settings, driver, get_detection_settings(), truth_frame, out,

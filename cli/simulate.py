@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from simulator.config import PRESETS, preset_config
-from simulator.prompts import PromptPoolsMissing
 from simulator.tactics import TACTICS
 from simulator.varied import SCOPES
 from simulator.world import simulate
@@ -73,11 +72,7 @@ def simulate_command(
     config = replace(config, inject_bad_rows=inject_bad_rows)
     if part_rows is not None:
         config = replace(config, part_rows=part_rows)
-    try:
-        summary = simulate(out, config)
-    except PromptPoolsMissing as problem:
-        typer.echo(f"sockhound simulate: {problem}", err=True)
-        raise typer.Exit(2) from problem
+    summary = simulate(out, config)  # missing prompt pools: PromptPoolsMissing, bad input (exit 2)
     typer.echo(
         f"wrote {summary.out_dir}: {summary.accounts:,} accounts ({summary.adversary_accounts:,} adversarial), "
         f"{summary.exchanges:,} exchanges ({summary.adversary_exchanges:,} adversarial) in "

@@ -1,30 +1,42 @@
-"""What every `sockhound` command does the same way: a one-line red error with an exit code, and a driver
-whose "database unavailable" becomes such an error."""
+"""What every `sockhound` command does the same way: a connected driver, and reading a CSV the user names (a
+bad one is bad input, never a traceback).
+
+Commands raise `sockhound.errors` types and never print their own errors: `cli/app.py` maps each to one red
+line and its exit code, in one place."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-import typer
+import pandas as pd
 from neo4j import Driver
 
-from sockhound.graph import DatabaseUnavailableError, connected_driver
+from sockhound.errors import BadInputError
+from sockhound.graph import connected_driver
 from sockhound.settings import Settings
-
-
-def cli_failure(message: str, code: int = 1) -> typer.Exit:
-    """Print `error: message` in red on stderr; raise the returned Exit."""
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    return typer.Exit(code)
 
 
 @contextmanager
 def cli_driver(settings: Settings) -> Iterator[Driver]:
-    """A connected driver for a command; the database being unreachable (at connect or mid-command, after
-    the bounded retry) ends the command with its clear one-line message and exit code 1."""
+    """A connected driver for a command. The database being unreachable (at connect or mid-command) raises
+    DatabaseUnavailableError, which `cli/app.py` ends with its one-line message and exit code 3."""
+    with connected_driver(settings) as driver:
+        yield driver
+
+
+def read_input_csv(path: Path, option: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    """A CSV named on the command line, all text; BadInputError (exit 2) when it is missing, unreadable, not
+    a CSV or lacks a column. The message names the file and the problem, never a value from it."""
+    if not path.is_file():
+        raise BadInputError(f"{option} {path}: no such file")
     try:
-        with connected_driver(settings) as driver:
-            yield driver
-    except DatabaseUnavailableError as error:
-        raise cli_failure(str(error)) from None
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        reason = type(error).__name__ if isinstance(error, UnicodeDecodeError) else str(error).splitlines()[0]
+        raise BadInputError(f"{option} {path}: not a readable CSV ({reason})") from None
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise BadInputError(f"{option} {path}: missing column(s) {', '.join(missing)}; expected {', '.join(columns)}")
+    return frame

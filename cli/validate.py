@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from loaders.batch_files import discover_tables
-from loaders.errors import BatchFileError
 from loaders.quarantine import QuarantineWriter, validated_table
 
 
@@ -21,21 +20,17 @@ def validate_command(
     """Validate every table of a batch; write refused rows to quarantine.csv; exit 1 if any."""
     target = quarantine or batch_dir / "quarantine.csv"
     rows_by_table: dict[str, list[int]] = {}
-    try:
-        tables = discover_tables(batch_dir)
-        writer = QuarantineWriter(target)
-        for table, paths in tables.items():
-            counts = rows_by_table.setdefault(table, [0, 0])
+    tables = discover_tables(batch_dir)  # a batch it cannot read raises BatchFileError: bad input, exit 2
+    writer = QuarantineWriter(target)
+    for table, paths in tables.items():
+        counts = rows_by_table.setdefault(table, [0, 0])
 
-            def counted(rows: int, refused: int, counts: list[int] = counts) -> None:
-                counts[0] += rows
-                counts[1] += refused
+        def counted(rows: int, refused: int, counts: list[int] = counts) -> None:
+            counts[0] += rows
+            counts[1] += refused
 
-            for _good in validated_table(batch_dir, table, paths, writer, on_chunk=counted):
-                pass
-    except BatchFileError as problem:
-        typer.echo(f"sockhound validate: {problem}", err=True)
-        raise typer.Exit(2) from problem
+        for _good in validated_table(batch_dir, table, paths, writer, on_chunk=counted):
+            pass
     refused = 0
     for table, (seen, quarantined) in rows_by_table.items():
         typer.echo(f"{table:16} {seen:>12,} rows  {quarantined:>8,} quarantined")

@@ -17,11 +17,12 @@ from neo4j import Driver
 
 from detect.allowlist import active_allow_list
 from detect.config import DetectionSettings
+from sockhound.errors import BadInputError
 from sockhound.graph import read_query
 from sockhound.settings import Settings
 
 
-class UnknownAccountError(LookupError):
+class UnknownAccountError(BadInputError, LookupError):
     """No account with that id in the graph."""
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from sockhound.errors import BadInputError
 
-class BatchFileError(Exception):
+
+class BatchFileError(BadInputError):
     """A batch file cannot be read at all (wrong format, corrupt, missing required column).
 
     The message is always one line naming the file and the problem, fit for a CLI error.

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from sockhound.errors import BadInputError
+
 QUERY_ROOT = Path(__file__).resolve().parent
 SUFFIX = ".cypher"
 
 
-class UnknownQueryError(KeyError):
+class UnknownQueryError(BadInputError, KeyError):
     """No `.cypher` file has that name."""
 
 

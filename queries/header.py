@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from sockhound.errors import BadInputError
+
 _SECTION = re.compile(r"^(Purpose|Params|Example):\s*(.*)$")
 _PARAMETER = re.compile(r"^\$(?P<name>[A-Za-z_]\w*)\s*\((?P<spec>[^)]*)\)\s*(?P<description>.*)$")
 _EXAMPLE_PARAMETER = re.compile(r"^:param\s+(?P<name>[A-Za-z_]\w*)\s*=>\s*(?P<value>.+?);?$")
@@ -28,7 +30,7 @@ _DEFAULT = re.compile(r"^\s*default\s+(?P<value>.+?)\s*$")
 _BODY_TOKEN = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|//[^\n]*|\$(?:([A-Za-z_]\w*)|`([^`]+)`)")
 
 
-class HeaderError(ValueError):
+class HeaderError(BadInputError, ValueError):
     """A query's header comment is missing a section or documents a parameter badly."""
 
 

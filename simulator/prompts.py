@@ -18,6 +18,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from sockhound.errors import BadInputError
+
 ObjectArray = npt.NDArray[np.object_]
 IntArray = npt.NDArray[np.int64]
 
@@ -27,7 +29,7 @@ POOL_FILES: Final = ("benign.jsonl.gz", "tasks.jsonl.gz")
 PACKAGED_PROMPTS_DIR: Final = Path(__file__).resolve().parent / "data" / "prompts"
 
 
-class PromptPoolsMissing(RuntimeError):
+class PromptPoolsMissing(BadInputError, RuntimeError):
     """The prompt pool directory is missing or incomplete."""
 
 

@@ -26,6 +26,7 @@ from neo4j import (
 from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired, TransientError
 
 from queries import CypherQuery, load_query, query_names
+from sockhound.errors import DatabaseUnavailableError, SockhoundError
 from sockhound.runtime.credentials import Neo4jPasswordError
 from sockhound.settings import Settings
 
@@ -34,11 +35,7 @@ ResultT = TypeVar("ResultT")
 Row = Mapping[str, Any]
 
 
-class DatabaseUnavailableError(RuntimeError):
-    """Neo4j did not answer, even after retrying."""
-
-
-class WriteRefusedError(RuntimeError):
+class WriteRefusedError(SockhoundError, RuntimeError):
     """A statement run read-only tried to write, and the server refused it."""
 
 

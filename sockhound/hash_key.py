@@ -25,6 +25,8 @@ import sys
 from pathlib import Path
 from typing import Final
 
+from sockhound.errors import SockhoundError
+
 DEVELOPMENT_HASH_KEY: Final = "sockhound-development-key-do-not-use-in-production"
 PUBLISHED_KEYS: Final = frozenset({DEVELOPMENT_HASH_KEY, "sockhound-demo-key-not-for-production"})
 MIN_KEY_BITS: Final = 256
@@ -34,7 +36,7 @@ _HEX: Final = re.compile(r"^[0-9a-fA-F]+$")
 _BASE64: Final = re.compile(r"^[A-Za-z0-9+/_-]+=*$")
 
 
-class HashKeyError(RuntimeError):
+class HashKeyError(SockhoundError, RuntimeError):
     """The keyed-hash secret is missing, unfit for use, or not the one the graph was loaded with."""
 
 

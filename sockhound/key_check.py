@@ -6,7 +6,8 @@ from __future__ import annotations
 from neo4j import Driver
 from neo4j.exceptions import DriverError, Neo4jError
 
-from sockhound.graph import DatabaseUnavailableError, open_driver, read_query, write_query
+from sockhound.errors import DatabaseUnavailableError
+from sockhound.graph import open_driver, read_query, write_query
 from sockhound.hash_key import compare_check_values, key_check_value
 from sockhound.settings import Settings
 

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from neo4j import Driver
 
 from queries import load_query
+from sockhound.errors import SockhoundError
 from sockhound.graph import migration_names, read_query, run_statements, write_query
 from sockhound.settings import Settings
 
 
-class MigrationChecksumError(RuntimeError):
+class MigrationChecksumError(SockhoundError, RuntimeError):
     """An applied migration's file was edited afterwards: add a new migration instead."""
 
 

@@ -12,13 +12,17 @@ import secrets
 import string
 from pathlib import Path
 
+from sockhound.errors import DatabaseUnavailableError
+
 PASSWORD_FILE_NAME = "password"
 _ALPHABET = string.ascii_letters + string.digits  # no quote, no '#', no leading '-': safe in an argument file
 _PASSWORD_LENGTH = 32  # about 190 bits
 
 
-class Neo4jPasswordError(RuntimeError):
-    """No usable database password: the generated one is missing or unreadable, or a public one is set."""
+class Neo4jPasswordError(DatabaseUnavailableError):
+    """No usable database password: the generated one is missing or unreadable, or a public one is set.
+
+    A database that cannot be logged in to is unavailable (exit 3), as `sockhound.graph.open_driver` reports it."""
 
 
 def password_file(home: Path) -> Path:

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from sockhound.errors import SockhoundError
 from sockhound.settings import Settings
 
 
-class LocalRuntimeError(RuntimeError):
+class LocalRuntimeError(SockhoundError, RuntimeError):
     """A local-runtime failure, with a one-line message that names the cause and where to look."""
 
 

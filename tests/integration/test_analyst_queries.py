@@ -345,7 +345,7 @@ def test_cli_errors(graph: AnalystGraph, cli_env: None, monkeypatch: pytest.Monk
     monkeypatch.setenv("NEO4J_URI", f"bolt://127.0.0.1:{free_port()}")
     get_settings.cache_clear()
     down = invoke("payment_rings")
-    assert down.exit_code == 1 and "cannot reach Neo4j" in down.output
+    assert down.exit_code == 3 and "cannot reach Neo4j" in down.output  # database unavailable: exit 3
 
 
 def test_cli_pages(neo4j_settings: Settings, session_driver: Driver, graph: AnalystGraph, cli_env: None) -> None:

@@ -14,7 +14,7 @@ import typer
 from neo4j import Driver
 from typer.testing import CliRunner
 
-from cli.detect import allowlist_app, detect_command, evaluate_command, explain_command, export_app
+from cli.app import app as sockhound_cli
 from detect.explain import account_explanation, pair_explanation
 from detect.pipeline import run_detection
 from sockhound.gds_session import open_gds
@@ -47,13 +47,8 @@ def loaded(neo4j_settings: Settings, empty_graph: Driver, world: Path, tmp_path:
 
 
 def cli() -> typer.Typer:
-    app = typer.Typer()
-    app.command("detect")(detect_command)
-    app.add_typer(export_app, name="export")
-    app.command("evaluate")(evaluate_command)
-    app.command("explain")(explain_command)
-    app.add_typer(allowlist_app, name="allowlist")
-    return app
+    """The real command line: its root maps errors to exit codes (a bare Typer would leave them raised)."""
+    return sockhound_cli
 
 
 def sockhound_projections(settings: Settings, driver: Driver) -> list[str]:

@@ -1,5 +1,6 @@
 """`sockhound api-key` makes a key its own entry accepts; `sockhound serve --detach` starts the API in the
-background against a real Neo4j and `--stop` ends it; a bad key setting is one clear line, exit 1."""
+background against a real Neo4j and `--stop` ends it; a bad key setting is one clear line, exit 1; no database
+password is one clear line, exit 3."""
 
 from __future__ import annotations
 
@@ -74,6 +75,6 @@ def test_a_missing_database_password_is_one_clear_line(tmp_path: Path) -> None:
                         "SOCKHOUND_API_KEYS": "t:read:detached-test-key-000000000000",
                         "SOCKHOUND_API_PORT": str(free_port())})
     result = run_sockhound(["serve", "--detach", "--run-dir", str(tmp_path)], environment)
-    assert result.returncode == 1
+    assert result.returncode == 3  # no usable database password: the database is unavailable (issue 17, item 6)
     assert result.stderr.strip().startswith("error: NEO4J_URI is set") and "NEO4J_PASSWORD is not" in result.stderr
     assert not (tmp_path / "api.pid").exists()
