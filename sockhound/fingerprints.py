@@ -36,6 +36,10 @@ distinct text once for its HMACs. The scalar helpers (``normalise_text``, ``temp
 ``capability_mask``) run the same vectorised code on one text, so they always agree with the batch path.
 RE2 has no look-around and an ASCII ``\\b``; the patterns below emulate Python's Unicode ``\\w`` with
 ``[\\pL\\pN_]`` and the single-quote look-around with consumed boundary characters (see ``_QUOTES``).
+
+Over 400 lines on purpose: normalisation, masking, MinHash and ``PromptFingerprinter`` share private patterns,
+caches and array layouts, and in one module the batch and scalar paths visibly run the same code. The
+capability rule table, which is data, lives in ``sockhound.capability_rules``.
 """
 
 from __future__ import annotations
@@ -54,6 +58,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sockhound.capability_rules import CAPABILITIES as CAPABILITIES  # re-exported: callers name it from here
+from sockhound.capability_rules import CAPABILITY_PATTERNS
 from sockhound.privacy import KIND_PROMPT_EXACT, KIND_PROMPT_TEMPLATE, KeyedHasher
 
 U64 = npt.NDArray[np.uint64]
@@ -87,189 +93,6 @@ class FingerprintConfig:
 
 
 DEFAULT_CONFIG: Final = FingerprintConfig()
-
-# --------------------------------------------------------------------------------------------------------
-# Capability hints: name -> tests over normalised (lower-case, NFKC) text.
-# Bit i of the mask is CAPABILITIES[i].
-
-_WORD_CHAR: Final = r"[\pL\pN_]"
-"""RE2 spelling of Python's Unicode ``\\w`` (letters, numbers, underscore)."""
-_NON_WORD_CHAR: Final = r"[^\pL\pN_]"
-
-
-def _re2_literal(text: str) -> str:
-    """``text`` as an RE2 literal: ASCII punctuation backslash-escaped, everything else as is."""
-    return "".join(f"\\{c}" if c.isascii() and not c.isalnum() and c != " " else c for c in text)
-
-
-@dataclass(frozen=True)
-class CapabilityRule:
-    """Whole words, substrings and one RE2 regex; a text matches the rule when any of them is found."""
-
-    words: frozenset[str]
-    phrases: tuple[str, ...]
-    regex: str | None = None
-
-    @property
-    def pattern(self) -> str:
-        """One RE2 pattern equivalent to the three tests (words match between non-word characters)."""
-        parts: list[str] = []
-        # only pure word-character words can ever be a whole word (e.g. "step-wise" never was)
-        whole = sorted(w for w in self.words if w.replace("_", "a").isalnum())
-        if whole:
-            alternation = "|".join(_re2_literal(w) for w in whole)
-            parts.append(f"(?:^|{_NON_WORD_CHAR})(?:{alternation})(?:{_NON_WORD_CHAR}|$)")
-        parts.extend(_re2_literal(p) for p in self.phrases)
-        if self.regex:
-            parts.append(f"(?:{self.regex})")
-        return "|".join(parts)
-
-
-def _rule(words: str, phrases: tuple[str, ...], regex: str | None = None) -> CapabilityRule:
-    return CapabilityRule(frozenset(words.split()), phrases, regex)
-
-
-CAPABILITY_RULES: Final[dict[str, CapabilityRule]] = {
-    "cot": _rule(
-        "stepwise step-wise",
-        (
-            "step by step",
-            "step-by-step",
-            "show your work",
-            "show your reasoning",
-            "show all your",
-            "show all of your",
-            "show your steps",
-            "show your thinking",
-            "explain your reasoning",
-            "explain your thinking",
-            "walk me through",
-            "walk through your",
-            "justify your",
-            "chain of thought",
-            "chain-of-thought",
-            "let's think",
-            "lets think",
-            "think carefully",
-            "think it through",
-            "think out loud",
-            "think aloud",
-            "reason carefully",
-            "reasoning process",
-            "thought process",
-            "<think>",
-            "before giving the final",
-            "before you answer",
-            "before answering",
-            "逐步",
-            "一步一步",
-            "一步步",
-            "分步",
-            "思考过程",
-            "推理过程",
-            "详细推理",
-            "paso a paso",
-            "razonamiento",
-            "étape par étape",
-            "raisonnement",
-            "schritt für schritt",
-            "denkweg",
-            "passo a passo",
-            "шаг за шагом",
-            "рассуждени",
-            "ステップバイステップ",
-            "段階的",
-            "順を追って",
-            "단계별",
-            "차근차근",
-        ),
-    ),
-    "code": _rule(
-        "function python javascript typescript java rust golang sql regex code compile compiler debug "
-        "refactor implement implementation",
-        ("```", "c++", "unit test", "stack trace", "api endpoint", "代码", "函数", "código", "programa en"),
-        r"\bdef [\pL\pN_]+\(|\bclass [\pL\pN_]+[:(]|\bimport [\pL\pN_]+|\breturn [\pL\pN_]+",
-    ),
-    "tool": _rule(
-        "tool tools agent agentic bash shell terminal browse curl mcp scratchpad",
-        (
-            "function call",
-            "function_call",
-            "tool call",
-            "tool_call",
-            "json schema",
-            "you have access to",
-            "available tools",
-            "available functions",
-            "<tool",
-            "execute the command",
-            "execute command",
-            "api call",
-            "observation:",
-            "action:",
-            "action input",
-            "工具调用",
-            "调用工具",
-            "智能体",
-        ),
-    ),
-    "math": _rule(
-        "solve equation equations calculate compute percent percentage probability integral derivative prove theorem",
-        ("how many", "how much", "\\frac", "\\boxed", "数学", "计算", "方程", "ecuación", "calcula"),
-        r"\p{Nd}\s*[-+*/\x{d7}\x{f7}^=]\s*\p{Nd}",
-    ),
-    "rubric": _rule(
-        "rubric judge preference",
-        (
-            "grade the",
-            "grade this",
-            "grade each",
-            "score the",
-            "score this",
-            "score each",
-            "score from",
-            "on a scale of",
-            "rate the response",
-            "rate this response",
-            "rate each response",
-            "rate the answer",
-            "which response is better",
-            "which answer is better",
-            "evaluate the response",
-            "evaluate this response",
-            "evaluate the answer",
-            "reward model",
-            "评分",
-            "打分",
-            "评判",
-        ),
-    ),
-    "rewrite": _rule(
-        "rewrite rephrase paraphrase reword censor censored censorship sanitize sanitise neutral compliant",
-        (
-            "rewrit",
-            "rephras",
-            "paraphras",
-            "politically sensitive",
-            "sensitive topic",
-            "sensitive content",
-            "safe version",
-            "safe alternative",
-            "safe wording",
-            "tone down",
-            "neutralize",
-            "neutralise",
-            "改写",
-            "重写",
-            "敏感",
-            "审查",
-            "reescrib",
-            "réécri",
-        ),
-    ),
-}
-CAPABILITIES: Final = tuple(CAPABILITY_RULES)
-_CAPABILITY_PATTERNS: Final = tuple(rule.pattern for rule in CAPABILITY_RULES.values())
 
 # --------------------------------------------------------------------------------------------------------
 # Normalisation and masking (RE2 patterns over NFKC, lower-cased text, applied in this order)
@@ -434,7 +257,7 @@ def template_texts(texts: pa.Array) -> pa.Array:
 def capability_masks(normalised: pa.Array) -> I64:
     """Bit mask of CAPABILITIES matched in each normalised text."""
     masks = np.zeros(len(normalised), dtype=np.int64)
-    for bit, pattern in enumerate(_CAPABILITY_PATTERNS):
+    for bit, pattern in enumerate(CAPABILITY_PATTERNS):
         hit = pc.match_substring_regex(normalised, pattern).to_numpy(zero_copy_only=False)
         masks |= hit.astype(np.int64) << bit
     return masks
