@@ -133,6 +133,9 @@ def run_mapped(run: Any) -> int:
         return _error("aborted", ExitCode.FAILURE)
     except SockhoundError as error:
         return _error(str(error), error.exit_code)
+    except OSError as error:  # a file or directory the command could not read or write: permissions, space, ...
+        where = f": {error.filename}" if error.filename else ""
+        return _error(f"{error.strerror or error}{where}", ExitCode.FAILURE)
     return outcome if isinstance(outcome, int) else ExitCode.OK
 
 

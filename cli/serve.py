@@ -40,7 +40,8 @@ class PortClashError(SockhoundError):
 
 def serve_command(
     host: Annotated[str | None, typer.Option(help="Listen address (default SOCKHOUND_API_HOST, 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default SOCKHOUND_API_PORT, 8000).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default SOCKHOUND_API_PORT, 8000).", min=1, max=65535)]
+    = None,
     workers: Annotated[int, typer.Option(min=1, max=8, help="uvicorn worker processes.")] = 1,
     detach: Annotated[bool, typer.Option(
         "--detach", help="Run in the background (log and pid file under --run-dir); return once it is ready.")] = False,
@@ -119,6 +120,8 @@ def port_in_use(host: str, port: int) -> bool:
         if error.errno == errno.EADDRINUSE:
             return True
         raise BadInputError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    except OverflowError:  # SOCKHOUND_API_PORT out of range (--port is checked by its option)
+        raise BadInputError(f"cannot listen on {host}:{port}: a port is 1-65535") from None
 
 
 def _detached_address(pid: int) -> tuple[str, str] | None:

@@ -12,6 +12,7 @@ from simulator.config import PRESETS, preset_config
 from simulator.tactics import TACTICS
 from simulator.varied import SCOPES
 from simulator.world import simulate
+from sockhound.errors import BadInputError
 
 _TACTIC_HELP = "; ".join(f"{dimension}: {'|'.join(values)}" for dimension, values in TACTICS.items())
 
@@ -72,6 +73,8 @@ def simulate_command(
     config = replace(config, inject_bad_rows=inject_bad_rows)
     if part_rows is not None:
         config = replace(config, part_rows=part_rows)
+    if out.exists() and not out.is_dir():
+        raise BadInputError(f"--out {out}: a file, not a directory")
     summary = simulate(out, config)  # missing prompt pools: PromptPoolsMissing, bad input (exit 2)
     typer.echo(
         f"wrote {summary.out_dir}: {summary.accounts:,} accounts ({summary.adversary_accounts:,} adversarial), "

@@ -136,11 +136,22 @@ def test_user_mistakes_are_one_line_and_exit_2(tmp_path: Path) -> None:
         ("allowlist", "add", "--kind", "planet", "--value", "x", "--reason", "r"): "--kind must be one of",
         ("query", "no_such_query"): "no_such_query",
         ("api-key", "ops", "--scopes", "admin"): "--scopes must be read, write or ips",
+        ("serve", "--port", "99999"): "Invalid value for '--port'",
+        ("simulate", "--out", str(truth), "--accounts", "500"): "a file, not a directory",
     }
     for arguments, expected in mistakes.items():
         result = invoke(*arguments)
         assert result.exit_code == 2, (arguments, result.output)
         assert expected in one_error_line(result.output), (arguments, result.output)
+
+
+def test_a_file_that_cannot_be_written_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    def write() -> None:
+        (tmp_path / "no-such-dir" / "verdicts.csv").write_text("x")
+
+    assert run_mapped(write) == 1
+    expected = f"error: No such file or directory: {tmp_path / 'no-such-dir' / 'verdicts.csv'}"
+    assert one_error_line(capsys.readouterr().err) == expected
 
 
 def test_an_unreachable_database_exits_3(tmp_path: Path) -> None:
