@@ -1,11 +1,6 @@
 """CLI faces of detection: `detect`, `export verdicts`, `evaluate`, `explain`, `allowlist add|list|remove`.
 
-Register in `cli/app.py`:
-    app.command("detect")(detect_command)
-    app.add_typer(export_app, name="export")
-    app.command("evaluate")(evaluate_command)
-    app.command("explain")(explain_command)
-    app.add_typer(allowlist_app, name="allowlist")
+Registered, lazily, in `cli/app.py`'s COMMANDS (each command's module loads only when it runs).
 """
 
 from __future__ import annotations

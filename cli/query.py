@@ -1,7 +1,6 @@
 """`sockhound query NAME -p key=value [--format table|csv|json]`: an analyst query from `queries/analyst/`, read-only.
 
-Register in `cli/app.py`:
-    app.command("query")(query_command)
+Registered, lazily, in `cli/app.py`'s COMMANDS.
 
 NAME is a file below `queries/analyst/` without the suffix (`network_of_account`; the `analyst/` prefix is optional).
 `--file PATH` runs any other `.cypher` file the same way. Parameters the header documents with a default may be

@@ -1,4 +1,4 @@
-"""CLI face of the report. Register in `cli/app.py`: `app.command("report")(report_command)`."""
+"""CLI face of the report (registered, lazily, in `cli/app.py`'s COMMANDS)."""
 
 from __future__ import annotations
 
