@@ -28,7 +28,15 @@ from collections.abc import Mapping, Sequence
 from ipaddress import IPv4Address, IPv6Address
 from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from detect.config import DetectionSettings
 from detect.explain import rarity_weight
@@ -53,15 +61,29 @@ BANNED_STATUS: Final = "banned"
 Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
 
 
+def _written_address(value: object) -> object:
+    """An address arrives as text; lax mode would take `false` or `0` for 0.0.0.0."""
+    if not isinstance(value, str):
+        raise ValueError("must be an IP address written as text")
+    return value
+
+
+IpAddress = Annotated[IPv4Address | IPv6Address, BeforeValidator(_written_address)]
+
+
 class SignalCheckRequest(BaseModel):
     """Raw signals of one sign-up or first request; give at least one."""
 
-    model_config = ConfigDict(extra="forbid")
+    # The schema says "at least one key" as far as JSON Schema can; a present key with a null value is refused too.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"required": [name]} for name in ("ip", "payment_fingerprint", "email", "prompt", "prompt_fingerprint")]})
 
-    ip: IPv4Address | IPv6Address | None = Field(default=None, description="The address it came from.")
+    ip: IpAddress | None = Field(default=None, description="The address it came from.")
     payment_fingerprint: Token | None = Field(
         default=None, description="The processor's instrument fingerprint (a token, never a card number).")
-    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=320)] | None = None
+    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=320,
+                                            pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = Field(
+        default=None, description="The sign-up's e-mail address (normalised as the loaders do: case, +tags).")
     prompt: Annotated[str, StringConstraints(min_length=1, max_length=PROMPT_MAX_CHARS)] | None = Field(
         default=None, description="The first prompt's text; fingerprinted like the loaders do, never kept.")
     prompt_fingerprint: Token | None = Field(

@@ -74,6 +74,8 @@ def test_a_rarer_node_of_the_same_holders_ties_more() -> None:
     {"payment_fingerprint": "tok 5500 0000 0000 0004"},
     {"email": "nobody"},
     {"ip": "1.2.3.4", "unknown": "a-value-to-hide"},
+    {"ip": False},
+    {"ip": 16909060},
 ])
 def test_requests_without_a_usable_signal_or_with_a_card_number_are_refused(body: dict[str, Any]) -> None:
     with pytest.raises(ValidationError) as refused:
