@@ -20,9 +20,9 @@ from api.problems import install_problem_handlers
 from api.routers import accounts, allowlist, health, ips, labels, networks, signals, ui
 from api.settings import ApiSettings, get_api_settings
 from detect.config import DetectionSettings, get_detection_settings
-from loaders.fingerprints import PromptFingerprinter
-from loaders.privacy import KeyedHasher
+from sockhound.fingerprints import PromptFingerprinter
 from sockhound.hash_key import key_check_value
+from sockhound.privacy import KeyedHasher
 
 log = logging.getLogger(__name__)
 

@@ -40,8 +40,8 @@ from pydantic import (
 
 from detect.config import DetectionSettings
 from detect.explain import rarity_weight
-from loaders.fingerprints import PromptFingerprinter
-from loaders.privacy import (
+from sockhound.fingerprints import PromptFingerprinter
+from sockhound.privacy import (
     KIND_EMAIL,
     KIND_IP,
     KIND_PAYMENT,
@@ -51,7 +51,7 @@ from loaders.privacy import (
     ip_facts,
     normalise_email,
 )
-from loaders.sensitive import contains_card_number
+from sockhound.sensitive import contains_card_number
 from sockhound.vocabulary import Label, Verdict
 
 PROMPT_MAX_CHARS: Final = 32_768

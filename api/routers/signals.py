@@ -13,7 +13,7 @@ from api.dependencies import DetectionDep, GatewayDep, HasherDep, Reader
 from api.guard import count_results
 from api.problems import PROBLEM_RESPONSES
 from api.signal_check import SignalCheckRequest, SignalCheckResult, score_signals, signal_keys
-from loaders.fingerprints import PromptFingerprinter
+from sockhound.fingerprints import PromptFingerprinter
 
 router = APIRouter(prefix="/v1", tags=["signals"], responses=PROBLEM_RESPONSES)
 
