@@ -40,6 +40,7 @@ from pydantic import (
 
 from detect.config import DetectionSettings
 from detect.explain import rarity_weight
+from detect.scoring import verdict_of
 from sockhound.fingerprints import PromptFingerprinter
 from sockhound.privacy import (
     KIND_EMAIL,
@@ -223,16 +224,8 @@ def score_signals(accounts: int, evidence: Sequence[Mapping[str, Any]],
         records.append(record.model_copy(update={"contribution": round((1.0 - survival) - before, 6)}))
     risk = min(1.0, max(0.0, 1.0 - survival))
     return SignalCheckResult(
-        verdict=_verdict(risk, detection), risk=round(risk, 6), evidence=records,
+        verdict=verdict_of(risk, detection), risk=round(risk, 6), evidence=records,
         networks=_networks(evidence), accounts=_accounts(accounts_by_id), accounts_in_graph=accounts)
-
-
-def _verdict(risk: float, detection: DetectionSettings) -> Verdict:
-    if risk >= detection.sockpuppet_threshold:
-        return Verdict.SOCKPUPPET
-    if risk >= detection.suspect_threshold:
-        return Verdict.SUSPECT
-    return Verdict.CLEAR
 
 
 def _networks(evidence: Sequence[Mapping[str, Any]]) -> list[SignalNetwork]:

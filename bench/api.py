@@ -108,27 +108,37 @@ async def at_fixed_rate(send: Callable[[float, str], Coroutine[Any, Any, None]],
     return time.perf_counter() - start
 
 
-async def open_loop(host: str, port: int, key: str, ids: list[str], rate: float, seconds: float,
-                    connections: int) -> dict[str, Any]:
+async def open_loop(host: str, port: int, key: str, requests: list[tuple[bytes, bytes]], rate: float,
+                    seconds: float, connections: int, label: str) -> dict[str, Any]:
+    """Send (head, body) pairs drawn at random at `rate` per second over a pool of keep-alive connections."""
     pool: asyncio.Queue[Connection] = asyncio.Queue()
     for _ in range(connections):
         pool.put_nowait(await Connection.open(host, port))
     latencies: list[float] = []
     errors = 0
 
-    async def one(scheduled: float, account_id: str) -> None:
+    async def one(scheduled: float, index: str) -> None:
         nonlocal errors
+        head, body = requests[int(index)]
         connection = await pool.get()
         try:
-            status, _ = await connection.request(get_head(f"/v1/accounts/{account_id}", key))
+            status, _ = await connection.request(head, body)
             if status != 200:
                 errors += 1
         finally:
             pool.put_nowait(connection)
         latencies.append(time.perf_counter() - scheduled)
 
-    wall = await at_fixed_rate(one, ids, rate, seconds)
-    return summary(f"single, open loop at {rate:.0f}/s", latencies, wall, errors)
+    wall = await at_fixed_rate(one, [str(n) for n in range(len(requests))], rate, seconds)
+    return summary(f"{label}, open loop at {rate:.0f}/s", latencies, wall, errors)
+
+
+def lookups(ids: list[str], key: str) -> list[tuple[bytes, bytes]]:
+    return [(get_head(f"/v1/accounts/{account_id}", key), b"") for account_id in ids]
+
+
+def signal_checks(bodies: list[bytes], key: str) -> list[tuple[bytes, bytes]]:
+    return [(post_head("/v1/signals:check", key, body), body) for body in bodies]
 
 
 async def driver_open_loop(ids: list[str], rate: float, seconds: float) -> dict[str, Any]:
@@ -238,31 +248,6 @@ def signal_bodies(batch_dir: Path, count: int) -> list[bytes]:
     return bodies
 
 
-async def signal_checks(host: str, port: int, key: str, bodies: list[bytes], rate: float, seconds: float,
-                        connections: int) -> dict[str, Any]:
-    pool: asyncio.Queue[Connection] = asyncio.Queue()
-    for _ in range(connections):
-        pool.put_nowait(await Connection.open(host, port))
-    latencies: list[float] = []
-    errors = 0
-    indices = [str(n) for n in range(len(bodies))]
-
-    async def one(scheduled: float, index: str) -> None:
-        nonlocal errors
-        body = bodies[int(index)]
-        connection = await pool.get()
-        try:
-            status, _ = await connection.request(post_head("/v1/signals:check", key, body), body)
-            if status != 200:
-                errors += 1
-        finally:
-            pool.put_nowait(connection)
-        latencies.append(time.perf_counter() - scheduled)
-
-    wall = await at_fixed_rate(one, indices, rate, seconds)
-    return summary(f"sign-up checks, open loop at {rate:.0f}/s", latencies, wall, errors)
-
-
 def wait_until_ready(host: str, port: int, server: subprocess.Popen[bytes] | None) -> None:
     import httpx
 
@@ -330,14 +315,16 @@ def main() -> None:
             # warm-up: connection pools, query plans, JIT of the server
             await closed_loop(host, int(port), key, ids, 8, 3.0)
             await batches(host, int(port), key, ids, 5)
-            await signal_checks(host, int(port), key, bodies, 50, 2.0, 8)
+            await open_loop(host, int(port), key, signal_checks(bodies, key), 50, 2.0, 8, "warm-up")
             print("--- measured ---")
             return [
-                await open_loop(host, int(port), key, ids, args.rate, args.seconds, args.connections),
+                await open_loop(host, int(port), key, lookups(ids, key), args.rate, args.seconds, args.connections,
+                                "single"),
                 await driver_open_loop(ids, args.rate, args.seconds),
                 await closed_loop(host, int(port), key, ids, args.concurrency, args.seconds / 2),
                 await batches(host, int(port), key, ids, args.batches),
-                await signal_checks(host, int(port), key, bodies, args.signal_rate, args.seconds, args.connections),
+                await open_loop(host, int(port), key, signal_checks(bodies, key), args.signal_rate, args.seconds,
+                                args.connections, "sign-up checks"),
             ]
 
         figures = asyncio.run(run())
