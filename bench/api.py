@@ -9,8 +9,8 @@ drives it with a minimal asyncio HTTP/1.1 client over keep-alive connections:
   3. 1,000-id batch lookups `POST /v1/accounts:lookup`, one at a time, --batches times;
   4. sign-up checks `POST /v1/signals:check` open-loop at --signal-rate, with raw signals drawn from the batch the
      graph was loaded from (--batch, default var/demo): an account's e-mail, payment fingerprint and one of its
-     IPs; every fourth body also carries one of its prompts, and every tenth is a stranger's (fresh values), so
-     hits, misses and the prompt fingerprinting are all in the mix.
+     IPs; every --prompt-every-th body (default 4) also carries one of its prompts, and every tenth is a
+     stranger's (fresh values), so hits, misses and the prompt fingerprinting are all in the mix.
 Prints p50 / p90 / p99 / max latency and throughput per phase, beside the targets: single-lookup p99 <= 10 ms
 at 500 requests/s; a 1,000-id batch <= 100 ms; a sign-up check p99 <= 20 ms at 200 requests/s.
 
@@ -69,11 +69,11 @@ class Connection:
 
 
 def get_head(path: str, key: str) -> bytes:
-    return f"GET {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {key}\r\n\r\n".encode()
+    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\n\r\n".encode()
 
 
 def post_head(path: str, key: str, body: bytes) -> bytes:
-    return (f"POST {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {key}\r\n"
+    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
 
 
@@ -208,7 +208,7 @@ async def batches(host: str, port: int, key: str, ids: list[str], count: int) ->
     return summary("1,000-id batch lookups", latencies, time.perf_counter() - start, errors)
 
 
-def signal_bodies(batch_dir: Path, count: int) -> list[bytes]:
+def signal_bodies(batch_dir: Path, count: int, prompt_every: int) -> list[bytes]:
     """Sign-up check bodies from the raw batch (the graph holds only keyed values, so the bench reads the files)."""
     import pandas as pd
 
@@ -242,7 +242,7 @@ def signal_bodies(batch_dir: Path, count: int) -> list[bytes]:
                 body["email"] = accounts[row.account_id]
             if isinstance(cards.get(row.account_id), str):
                 body["payment_fingerprint"] = cards[row.account_id]
-            if n % 4 == 0 and isinstance(row.prompt, str) and row.prompt:
+            if prompt_every and n % prompt_every == 0 and isinstance(row.prompt, str) and row.prompt:
                 body["prompt"] = row.prompt[:32_768]
         bodies.append(json.dumps(body).encode())
     return bodies
@@ -275,6 +275,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--batches", type=int, default=60)
     parser.add_argument("--signal-rate", type=float, default=200.0)
+    parser.add_argument("--prompt-every", type=int, default=4,
+                        help="Every n-th sign-up check carries prompt text (0: none).")
     parser.add_argument("--batch", type=Path, default=Path("var/demo"),
                         help="The batch the graph was loaded from (raw signals for the sign-up checks).")
     parser.add_argument("--out", type=Path, help="Write the figures as JSON here too.")
@@ -286,7 +288,7 @@ def main() -> None:
                                                                  {"limit": 20_000})]
     if len(ids) < 1_000:
         raise SystemExit(f"the graph holds {len(ids)} accounts; load the demo first (`make demo`)")
-    bodies = signal_bodies(args.batch, 4_000)
+    bodies = signal_bodies(args.batch, 4_000, args.prompt_every)
 
     server = None
     if args.url:
