@@ -7,7 +7,7 @@ from typing import Annotated, Final, Literal
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 
-from loaders.label_decisions import TIME_RULE, decision_time_refused
+from sockhound.label_decisions import TIME_RULE, decision_time_refused
 
 LOOKUP_MAX_IDS: Final = 1_000
 LABELS_MAX: Final = 1_000

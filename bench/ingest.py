@@ -26,10 +26,10 @@ from typing import Any
 
 from loaders.batch_files import read_batch_table
 from loaders.contract import TableValidator
-from loaders.privacy import KeyedHasher, ip_facts
 from queries import load_query
 from sockhound.graph import connected_driver, run_statements
 from sockhound.hash_key import ensure_key_file
+from sockhound.privacy import KeyedHasher, ip_facts
 from sockhound.runtime import local_neo4j
 from sockhound.settings import Settings
 
@@ -52,7 +52,7 @@ def ensure_batch(preset: str, batch: Path | None) -> Path:
         return batch
     target = REPO_ROOT / "var" / "bench" / preset
     if not (target / "accounts.csv.gz").exists() and not any(target.glob("accounts*")):
-        subprocess.run([sys.executable, "-m", "sockhound", "simulate", "--preset", preset, "--out", str(target)],
+        subprocess.run([sys.executable, "-m", "cli", "simulate", "--preset", preset, "--out", str(target)],
                        check=True, cwd=REPO_ROOT)
     return target
 
@@ -69,7 +69,9 @@ def run_real_loader(settings: Settings, batch: Path, report_dir: Path,
     )
     shutil.rmtree(report_dir, ignore_errors=True)
     began = time.perf_counter()
-    loading = subprocess.Popen([sys.executable, "-m", "sockhound", "load", str(batch), "--report-dir",
+    # the CLI's package: `cli` since the layout moves, `sockhound` in a tree from before them
+    package = "cli" if (source / "cli" / "__main__.py").exists() else "sockhound"
+    loading = subprocess.Popen([sys.executable, "-m", package, "load", str(batch), "--report-dir",
                                 str(report_dir)], cwd=source, env=environment, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(loading.pid, 0)
     loading.returncode = os.waitstatus_to_exitcode(status)
