@@ -17,9 +17,10 @@ from api.body_limit import BodySizeLimit
 from api.database import GraphGateway, open_async_driver
 from api.guard import RequestGuard, configure_audit_log
 from api.problems import install_problem_handlers
-from api.routers import accounts, allowlist, health, ips, labels, networks, ui
+from api.routers import accounts, allowlist, health, ips, labels, networks, signals, ui
 from api.settings import ApiSettings, get_api_settings
 from detect.config import DetectionSettings, get_detection_settings
+from sockhound.fingerprints import PromptFingerprinter
 from sockhound.hash_key import key_check_value
 from sockhound.privacy import KeyedHasher
 
@@ -69,11 +70,12 @@ def create_app(settings: ApiSettings | None = None, detection: DetectionSettings
     app.state.detection = detection or get_detection_settings()
     app.state.key_ring = key_ring
     app.state.hasher = hasher
+    app.state.fingerprinter = PromptFingerprinter(hasher)
     app.state.key_check_value = key_check_value(settings.hash_key())
     app.state.hash_key_confirmed = False
     install_problem_handlers(app)
     for router in (health.router, accounts.router, networks.router, ips.router, labels.router, allowlist.router,
-                   ui.router):
+                   signals.router, ui.router):
         app.include_router(router)
     app.mount("/ui/static", ui.static_files(), name="ui-static")
     # Outermost last: the host check first, then the per-key guard (its concurrency slot spans the body), then
