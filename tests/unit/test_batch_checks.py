@@ -38,26 +38,25 @@ def test_an_empty_directory_is_refused(tmp_path: Path, command: str) -> None:
     assert not (tmp_path / "reports").exists() and not (tmp_path / "q.csv").exists()
 
 
-@pytest.mark.parametrize("command", ["validate", "load"])
-def test_a_misnamed_table_is_named(tmp_path: Path, command: str) -> None:
-    batch = tmp_path / "batch"
-    batch.mkdir()
-    (batch / "accounts_2026-03.csv").write_text(ACCOUNTS)
-    (batch / "truth.csv").write_text("account_id,actor\na1,benign\n")
-    code, lines = run(command, batch, tmp_path)
-    assert code != 0 and len(lines) == 1, lines
-    assert "accounts_2026-03.csv" in lines[0] and "looks like table accounts" in lines[0]
+# A misnamed table alone, and one beside real tables (it must not be left out silently).
+MISNAMED = [
+    ({"accounts_2026-03.csv": "ACCOUNTS", "truth.csv": "account_id,actor\na1,benign\n"}, "accounts_2026-03.csv",
+     "accounts"),
+    ({"accounts.csv": "ACCOUNTS", "Labels.csv": "account_id,label\na1,abusive\n"}, "Labels.csv", "labels"),
+]
 
 
 @pytest.mark.parametrize("command", ["validate", "load"])
-def test_a_misnamed_table_beside_real_ones_is_not_left_out_silently(tmp_path: Path, command: str) -> None:
+@pytest.mark.parametrize(("files", "misnamed", "table"), MISNAMED)
+def test_a_misnamed_table_is_named(tmp_path: Path, command: str, files: dict[str, str], misnamed: str,
+                                   table: str) -> None:
     batch = tmp_path / "batch"
     batch.mkdir()
-    (batch / "accounts.csv").write_text(ACCOUNTS)
-    (batch / "Labels.csv").write_text("account_id,label\na1,abusive\n")
+    for name, text in files.items():
+        (batch / name).write_text(ACCOUNTS if text == "ACCOUNTS" else text)
     code, lines = run(command, batch, tmp_path)
     assert code != 0 and len(lines) == 1, lines
-    assert "Labels.csv" in lines[0] and "looks like table labels" in lines[0]
+    assert misnamed in lines[0] and f"looks like table {table}" in lines[0]
 
 
 @pytest.mark.parametrize("command", ["validate", "load"])
