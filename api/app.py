@@ -17,7 +17,7 @@ from api.body_limit import BodySizeLimit
 from api.database import GraphGateway, open_async_driver
 from api.guard import RequestGuard, configure_audit_log
 from api.problems import install_problem_handlers
-from api.routers import accounts, allowlist, health, ips, labels, networks, ui
+from api.routers import accounts, allowlist, health, ips, labels, networks, runs, ui
 from api.settings import ApiSettings, get_api_settings
 from detect.config import DetectionSettings, get_detection_settings
 from loaders.privacy import KeyedHasher
@@ -72,8 +72,8 @@ def create_app(settings: ApiSettings | None = None, detection: DetectionSettings
     app.state.key_check_value = key_check_value(settings.hash_key())
     app.state.hash_key_confirmed = False
     install_problem_handlers(app)
-    for router in (health.router, accounts.router, networks.router, ips.router, labels.router, allowlist.router,
-                   ui.router):
+    for router in (health.router, accounts.router, networks.router, runs.router, ips.router, labels.router,
+                   allowlist.router, ui.router):
         app.include_router(router)
     app.mount("/ui/static", ui.static_files(), name="ui-static")
     # Outermost last: the host check first, then the per-key guard (its concurrency slot spans the body), then

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Final
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -124,12 +124,15 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     return problem_response(request, error.status_code, slug, str(error.detail), headers or None)
 
 
+HTTP_METHODS: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
 def _allowed_methods(request: Request) -> list[str]:
-    methods: set[str] = set()
-    for route in request.app.routes:
-        if isinstance(route, BaseRoute) and route.matches(request.scope)[0] != Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
-    return sorted(methods)
+    """The methods some route fully matches for this path: each method is tried against the app's routes
+    (`BaseRoute.matches`, which included routers implement too, so nested routes are found)."""
+    routes = [route for route in request.app.routes if isinstance(route, BaseRoute)]
+    return [method for method in HTTP_METHODS
+            if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)]
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:

@@ -57,7 +57,7 @@ CALL (shown) {
   }
   RETURN collect({kind: kind, available: size(ranked), nodes: nodes}) AS evidence
 }
-RETURN n.size AS size,
+RETURN coalesce(n.size, 0) AS size,
        [a IN shown | {accountId: a.accountId, verdict: coalesce(a.verdict, 'clear'), risk: coalesce(a.risk, 0.0),
                       label: a.label, status: coalesce(a.status, 'active')}] AS members,
        evidence
