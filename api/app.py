@@ -16,6 +16,7 @@ from api.auth import ApiKeyRing
 from api.body_limit import BodySizeLimit
 from api.database import GraphGateway, open_async_driver
 from api.guard import RequestGuard, configure_audit_log
+from api.openapi import operation_id, problem_aware_openapi
 from api.problems import install_problem_handlers
 from api.routers import accounts, allowlist, health, ips, labels, networks, runs, ui
 from api.settings import ApiSettings, get_api_settings
@@ -61,10 +62,12 @@ def create_app(settings: ApiSettings | None = None, detection: DetectionSettings
 
     if settings.sockhound_api_docs:  # Swagger UI from the package's own assets (no CDN), at /docs
         app = FastAPIOffline(title="sockhound", version="1", description=DESCRIPTION, lifespan=lifespan,
-                             docs_url="/docs", redoc_url=None, static_url="/docs-static")
+                             docs_url="/docs", redoc_url=None, static_url="/docs-static",
+                             generate_unique_id_function=operation_id)
     else:  # no /docs, no /openapi.json (`create_app(...).openapi()` still gives the schema)
         app = FastAPI(title="sockhound", version="1", description=DESCRIPTION, lifespan=lifespan,
-                      docs_url=None, redoc_url=None, openapi_url=None)
+                      docs_url=None, redoc_url=None, openapi_url=None, generate_unique_id_function=operation_id)
+    app.openapi = problem_aware_openapi(app)  # type: ignore[method-assign]
     app.state.settings = settings
     app.state.detection = detection or get_detection_settings()
     app.state.key_ring = key_ring
