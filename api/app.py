@@ -16,6 +16,7 @@ from api.auth import ApiKeyRing
 from api.body_limit import BodySizeLimit
 from api.database import GraphGateway, open_async_driver
 from api.guard import RequestGuard, configure_audit_log
+from api.observability import add_metrics, add_request_ids
 from api.openapi import operation_id, problem_aware_openapi
 from api.problems import install_problem_handlers
 from api.routers import accounts, allowlist, health, ips, labels, networks, runs, ui
@@ -79,10 +80,13 @@ def create_app(settings: ApiSettings | None = None, detection: DetectionSettings
                    allowlist.router, ui.router):
         app.include_router(router)
     app.mount("/ui/static", ui.static_files(), name="ui-static")
-    # Outermost last: the host check first, then the per-key guard (its concurrency slot spans the body), then
-    # the body size limit.
+    # Outermost last. From the outside in: the request id (every answer carries one), the metrics, the per-key
+    # guard with the access log (so a refused Host is logged too; its concurrency slot spans the body), the
+    # host check, then the body size limit.
     app.add_middleware(BodySizeLimit, max_bytes=settings.sockhound_api_max_body_bytes)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.sockhound_api_trusted_hosts)
     app.add_middleware(RequestGuard, key_ring=key_ring, rate_limit=settings.sockhound_api_rate_limit,
                        max_concurrent=settings.sockhound_api_max_concurrent)
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.sockhound_api_trusted_hosts)
+    add_metrics(app)
+    add_request_ids(app)
     return app
