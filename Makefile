@@ -33,7 +33,7 @@ lock: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/mypy sockhound queries loaders detect api simulator reporting
+	$(BIN)/mypy cli sockhound queries loaders detect api simulator reporting
 
 unit: install
 	$(BIN)/pytest tests/unit

@@ -22,8 +22,8 @@ from api.problems import install_problem_handlers
 from api.routers import accounts, allowlist, health, ips, labels, networks, runs, ui
 from api.settings import ApiSettings, get_api_settings
 from detect.config import DetectionSettings, get_detection_settings
-from loaders.privacy import KeyedHasher
 from sockhound.hash_key import key_check_value
+from sockhound.privacy import KeyedHasher
 
 log = logging.getLogger(__name__)
 

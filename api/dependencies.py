@@ -12,8 +12,8 @@ from api.database import GraphGateway
 from api.problems import ProblemError
 from api.settings import ApiSettings
 from detect.config import DetectionSettings
-from loaders.privacy import KeyedHasher
 from sockhound.hash_key import HashKeyError, compare_check_values
+from sockhound.privacy import KeyedHasher
 
 
 async def get_settings_of_app(request: Request) -> ApiSettings:

@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from loaders.label_decisions import TIME_RULE, decision_time_refused
+from sockhound.label_decisions import TIME_RULE, decision_time_refused
 from sockhound.vocabulary import Label, Verdict
 
 __all__ = ["Label", "Verdict"]  # the one vocabulary, re-exported for the routers

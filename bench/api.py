@@ -243,7 +243,7 @@ def main() -> None:
         if not environment.get("SOCKHOUND_HASH_KEY") and not environment.get("SOCKHOUND_HASH_KEY_FILE"):
             environment["SOCKHOUND_HASH_KEY_FILE"] = str(Path(__file__).resolve().parent.parent / "var" /
                                                          "demo-hash-key")
-        server = subprocess.Popen([sys.executable, "-m", "sockhound", "serve", "--port", port], env=environment,
+        server = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", port], env=environment,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until_ready(host, int(port), server)

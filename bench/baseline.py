@@ -18,8 +18,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from detect.baseline import baseline_verdicts
 from detect.evaluation import evaluate_verdicts
+from reporting.baseline import baseline_verdicts
 from simulator.config import PRESETS, preset_config
 from simulator.world import simulate
 

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from loaders.aggregate import ExchangeAggregator, fingerprint_rows, merge_aggregates, sent_rows
-from loaders.fingerprints import PromptFingerprinter
-from loaders.privacy import KeyedHasher
 from simulator.prompts import pool_path
+from sockhound.fingerprints import PromptFingerprinter
+from sockhound.privacy import KeyedHasher
 
 TEMPLATE = (
     "Solve the following math problem step by step. Show your reasoning clearly before giving the final "

@@ -7,7 +7,7 @@ methods are scored against the truth in the same run:
 
 * sockhound: `detect` as shipped (no fitted weights; its knobs were set before any of these worlds);
 * frozen: the frozen-weight scorer of commit --frozen-commit (run from a git worktree on the same graph);
-* baseline: the textbook peer (components over shared card or IP, hubs dropped; detect/baseline.py).
+* baseline: the textbook peer (components over shared card or IP, hubs dropped; reporting/baseline.py).
 
 Leave-one-tactic-out needs any parameter chosen on worlds without X. The shipped scorer has nothing left
 to choose (its settings are fixed defaults and every rate is estimated from the world being scored), so
@@ -19,6 +19,9 @@ the recall of the operations using X, and the share of look-alike benign crowd m
 
     .venv/bin/python bench/generalisation.py                         # every tactic value, one world each
     .venv/bin/python bench/generalisation.py --tactic size=tiny --tactic prompt=upstream_only --worlds 2
+    .venv/bin/python bench/generalisation.py --tactic preset=demo --capture var/capture   # the demo world
+
+`--tactic preset=demo` scores the `demo` preset (seed 0) instead of a varied world.
 """
 
 from __future__ import annotations
@@ -41,13 +44,14 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from detect.baseline import baseline_verdicts  # noqa: E402
+from detect import pipeline  # noqa: E402
 from detect.config import DetectionSettings  # noqa: E402
 from detect.evaluation import evaluate_verdicts  # noqa: E402
 from detect.export import verdicts_frame  # noqa: E402
 from detect.pipeline import run_detection  # noqa: E402
 from loaders.load_batch import BatchLoader  # noqa: E402
 from queries import load_query  # noqa: E402
+from reporting.baseline import baseline_verdicts  # noqa: E402
 from simulator.config import preset_config  # noqa: E402
 from simulator.tactics import TACTICS  # noqa: E402
 from simulator.world import simulate  # noqa: E402
@@ -119,10 +123,33 @@ def figures(verdicts: pd.DataFrame, truth: pd.DataFrame, tactic_ops: list[str]) 
     }
 
 
+@contextmanager
+def capturing(target: Path | None, truth: pd.DataFrame, tactic_ops: list[str]) -> Iterator[None]:
+    """While detection runs, keep the inputs of `model_scores` (pure) in `target` (pickle), with the truth,
+    so variants of the model can be re-scored offline on the same communities. Ids are the simulator's."""
+    if target is None:
+        yield
+        return
+    original = pipeline.model_scores
+
+    def keep(profiles: pd.DataFrame, items: pd.DataFrame, levels: Any, detection: DetectionSettings) -> Any:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        pd.to_pickle({"profiles": profiles, "items": items, "levels": levels, "truth": truth,
+                      "tactic_operations": tactic_ops}, target)
+        return original(profiles, items, levels, detection)
+
+    pipeline.model_scores = keep  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        pipeline.model_scores = original  # type: ignore[assignment]
+
+
 def one_world(settings: Settings, dimension: str, value: str, seed: int, genuine: int, scratch: Path,
-              frozen: Path | None) -> dict[str, Any]:
+              frozen: Path | None, capture: Path | None = None) -> dict[str, Any]:
     batch = scratch / f"world-{dimension}-{value}-{seed}"
-    config = preset_config("varied", seed, genuine, include={dimension: value}, scope="any")
+    config = (preset_config("demo", seed) if dimension == "preset" else
+              preset_config("varied", seed, genuine, include={dimension: value}, scope="any"))
     simulate(batch, config)
     world = json.loads((batch / "world.json").read_text())
     tactics = world.get("operation_tactics", {})
@@ -142,7 +169,8 @@ def one_world(settings: Settings, dimension: str, value: str, seed: int, genuine
                            cwd=frozen, capture_output=True)
             results["frozen"] = figures(pd.read_csv(out, dtype=str, keep_default_na=False), truth, tactic_ops)
         started = time.perf_counter()
-        run_detection(settings, driver, DetectionSettings())
+        with capturing(capture / f"{dimension}={value}-{seed}.pkl" if capture else None, truth, tactic_ops):
+            run_detection(settings, driver, DetectionSettings())
         detect_seconds = time.perf_counter() - started
         results["sockhound"] = figures(verdicts_frame(settings, driver), truth, tactic_ops)
     results["baseline"] = figures(baseline_verdicts(batch), truth, tactic_ops)
@@ -184,6 +212,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1_000)
     parser.add_argument("--frozen-commit", default=FROZEN_COMMIT, help="'' to leave the frozen scorer out")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--capture", type=Path, default=None,
+                        help="keep each world's model inputs here (for offline re-scoring; var/ is git-ignored)")
     args = parser.parse_args()
     wanted = [tuple(item.split("=", 1)) for item in args.tactic] or [
         (dimension, value) for dimension, values in TACTICS.items() for value in values]
@@ -196,8 +226,8 @@ def main() -> None:
         ) as frozen:
             for index, (dimension, value) in enumerate(wanted):
                 for world in range(args.worlds):
-                    seed = args.seed + 97 * index + world
-                    row = one_world(settings, dimension, value, seed, args.genuine, scratch, frozen)
+                    seed = 0 if dimension == "preset" else args.seed + 97 * index + world
+                    row = one_world(settings, dimension, value, seed, args.genuine, scratch, frozen, args.capture)
                     rows.append(row)
                     shown = row["methods"]["sockhound"]
                     print(f"{row['tactic']} seed {seed}: {row['accounts']} accounts, load {row['load_seconds']}s,"

@@ -25,10 +25,10 @@ from typing import Any
 
 from loaders.batch_files import read_batch_table
 from loaders.contract import TableValidator
-from loaders.privacy import KeyedHasher, ip_facts
 from queries import load_query
 from sockhound.graph import connected_driver, run_statements
 from sockhound.hash_key import ensure_key_file
+from sockhound.privacy import KeyedHasher, ip_facts
 from sockhound.runtime import local_neo4j
 from sockhound.settings import Settings
 
@@ -51,7 +51,7 @@ def ensure_batch(preset: str, batch: Path | None) -> Path:
         return batch
     target = REPO_ROOT / "var" / "bench" / preset
     if not (target / "accounts.csv.gz").exists() and not any(target.glob("accounts*")):
-        subprocess.run([sys.executable, "-m", "sockhound", "simulate", "--preset", preset, "--out", str(target)],
+        subprocess.run([sys.executable, "-m", "cli", "simulate", "--preset", preset, "--out", str(target)],
                        check=True, cwd=REPO_ROOT)
     return target
 
@@ -62,7 +62,7 @@ def run_real_loader(settings: Settings, batch: Path, report_dir: Path) -> tuple[
         SOCKHOUND_HASH_KEY_FILE=str(BENCH_HASH_KEY),
     )
     began = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "sockhound", "load", str(batch), "--report-dir", str(report_dir)],
+    subprocess.run([sys.executable, "-m", "cli", "load", str(batch), "--report-dir", str(report_dir)],
                    check=True, cwd=REPO_ROOT, env=environment, stdout=subprocess.DEVNULL)
     wall = time.perf_counter() - began
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

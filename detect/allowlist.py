@@ -2,7 +2,7 @@
 
 Entries are stored as `(:AllowListEntry {kind, key, entryId, reason, expiresAt, addedBy})`, keyed by the same keyed
 hash the loaders store, so raw values never reach the graph: a subnet (`203.0.113.0/24`, or one address in
-it) hashes like `loaders.privacy.hash_ips` hashes subnets, a payment fingerprint like
+it) hashes like `sockhound.privacy.hash_ips` hashes subnets, a payment fingerprint like
 `hash_payment_fingerprints`, prompt text to both its exact and its template fingerprint. A value that is
 already a key (32 hex characters) is taken as is. Expired entries stay listed but no longer apply. Every add
 and removal also leaves an `(:AllowListEvent {action, kind, key, entryId, by, via, at})` in the graph.
@@ -19,9 +19,9 @@ from typing import Final
 
 from neo4j import Driver
 
-from loaders.privacy import IPV4_SUBNET_BITS, IPV6_SUBNET_BITS, KIND_PAYMENT, KIND_SUBNET, KeyedHasher
 from sockhound.graph import read_query, write_query
 from sockhound.key_check import verify_graph_key
+from sockhound.privacy import IPV4_SUBNET_BITS, IPV6_SUBNET_BITS, KIND_PAYMENT, KIND_SUBNET, KeyedHasher
 from sockhound.settings import Settings
 
 ALLOW_LIST_KINDS: Final = ("subnet", "payment", "prompt")
@@ -70,7 +70,7 @@ def allow_list_keys(kind: str, value: str, hasher: KeyedHasher) -> list[str]:
         return [hasher.hash_one(KIND_SUBNET, _subnet_text(value))]
     if kind == "payment":
         return [hasher.hash_one(KIND_PAYMENT, value.strip())]
-    from loaders.fingerprints import PromptFingerprinter  # heavy import, only for prompt text
+    from sockhound.fingerprints import PromptFingerprinter  # heavy import, only for prompt text
 
     table = PromptFingerprinter(hasher).fingerprint([value])
     return sorted({str(table.loc[0, "exactKey"]), str(table.loc[0, "templateKey"])})

@@ -184,7 +184,7 @@ def organisation_codes(organisation: pd.Series) -> IntArray:
 
 
 def _co_members(pairs: SharedPairs, community: IntArray, created: FloatArray,
-                burst_window_ms: float) -> pd.DataFrame:
+                burst_window_ms: float, counted: BoolArray | None = None) -> pd.DataFrame:
     """Per account and trace channel (plus burst): how many other members of its community share it
     (distinct partners on that channel, outside its own declared organisation; for the burst, members
     created within the window)."""
@@ -195,8 +195,10 @@ def _co_members(pairs: SharedPairs, community: IntArray, created: FloatArray,
             continue
         first, second = pairs.by_channel[str(channel)]
         same = (community[first] >= 0) & (community[first] == community[second])
-        observed[channel] = (np.bincount(first[same], minlength=accounts)
-                             + np.bincount(second[same], minlength=accounts)).astype(np.int64)[:accounts]
+        to_first = same if counted is None else same & counted[second]
+        to_second = same if counted is None else same & counted[first]
+        observed[channel] = (np.bincount(first[to_first], minlength=accounts)
+                             + np.bincount(second[to_second], minlength=accounts)).astype(np.int64)[:accounts]
     placed = (community >= 0) & np.isfinite(created)
     if placed.any():
         rows = np.flatnonzero(placed)
@@ -216,7 +218,8 @@ TRACE_CHANNELS: Final = (*ITEM_CHANNELS, Channel.BURST)
 
 
 def trace_channels(pairs: SharedPairs, community: IntArray, created: pd.Series, burst_window_hours: float,
-                   chance_level: float) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                   chance_level: float, counted: BoolArray | None = None,
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(shows, null, co-members) per account for the trace channels, the burst and the pair-agreement
     channels; co-members: how many other members share it (agree with it, for the pair channels).
 
@@ -233,9 +236,9 @@ def trace_channels(pairs: SharedPairs, community: IntArray, created: pd.Series, 
     values = pd.to_numeric(created, errors="coerce").to_numpy(dtype=np.float64)
     window = burst_window_hours * HOUR_MS
     rates = _partner_rates(pairs, values, window)
-    observed = _co_members(pairs, community, values, window)
+    observed = _co_members(pairs, community, values, window, counted)
     thresholds = tuple(PAIR_THRESHOLDS.values())
-    agreement = pair_agreement(pairs, community, values, window, thresholds)
+    agreement = pair_agreement(pairs, community, values, window, thresholds, counted)
     chances = chance_of_agreeing(rates.loc[:, list(TRACE_CHANNELS)].to_numpy(dtype=np.float64), thresholds)
     counts = pd.Series(community).map(pd.Series(community).value_counts()).to_numpy(dtype=np.float64)
     others = np.where(community >= 0, counts - 1.0, 0.0)

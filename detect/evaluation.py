@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from loaders.contract import BENIGN_ACTOR
+from sockhound.vocabulary import BENIGN_ACTOR
 
 
 def _ratio(numerator: int, denominator: int) -> float:

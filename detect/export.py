@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 from neo4j import Driver
 
-from loaders.contract import VERDICT_COLUMNS
 from sockhound.graph import read_query
 from sockhound.settings import Settings
+from sockhound.vocabulary import VERDICT_COLUMNS
 
 
 def verdicts_frame(settings: Settings, driver: Driver) -> pd.DataFrame:

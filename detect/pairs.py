@@ -128,17 +128,21 @@ def _agreement(pairs: SharedPairs, created: FloatArray, burst_window_ms: float) 
 
 
 def pair_agreement(pairs: SharedPairs, community: IntArray, created: FloatArray, burst_window_ms: float,
-                   at_least: tuple[int, ...]) -> dict[int, IntArray]:
+                   at_least: tuple[int, ...], counted: npt.NDArray[np.bool_] | None = None) -> dict[int, IntArray]:
     """Per threshold t: per account, how many co-members of its community agree with it on >= t channels
-    (the creation burst counting as one when the two were created within the window of each other)."""
+    (the creation burst counting as one when the two were created within the window of each other).
+    `counted`: per account, whether it counts as a partner of others (None: all do)."""
     accounts = len(community)
     agreement = _agreement(pairs, created, burst_window_ms)
     same = (community[pairs.first] >= 0) & (community[pairs.first] == community[pairs.second])
+    partner_ok = np.ones(accounts, dtype=bool) if counted is None else counted
     counts: dict[int, IntArray] = {}
     for threshold in at_least:
         chosen = (agreement >= threshold) & same
-        counts[threshold] = (np.bincount(pairs.first[chosen], minlength=accounts)
-                             + np.bincount(pairs.second[chosen], minlength=accounts)).astype(np.int64)
+        to_first = chosen & partner_ok[pairs.second]
+        to_second = chosen & partner_ok[pairs.first]
+        counts[threshold] = (np.bincount(pairs.first[to_first], minlength=accounts)
+                             + np.bincount(pairs.second[to_second], minlength=accounts)).astype(np.int64)
     return counts
 
 

@@ -10,6 +10,9 @@
 4. Networks: tested communities with at least two flagged members; their ids are matched by overlap with
    the previous run's networks, so they persist across runs. Results, explanations, each network's evidence
    records and the DetectionRun record are written back, so the API serves them without recomputing.
+
+Over 400 lines: the pure scoring entry (`model_scores`, `_fit_candidates`) sits beside the I/O that feeds it;
+it moves to its own module once the graph-call layer is replaced (left so as not to collide with that work).
 """
 
 from __future__ import annotations
@@ -217,7 +220,8 @@ def model_scores(profiles: pd.DataFrame, items: pd.DataFrame, levels: npt.NDArra
     `profiles` in account-index order, `items` (account, item, channel, k), `levels` per account and
     community level (-1: none; one column for a single level). Every distinct community of every level is
     a candidate, so a ring that a coarser level merges into a crowd is still tested on its own; each
-    account takes the candidate that gives it the highest risk.
+    account takes the candidate that gives it the highest risk. The model is fitted `PASSES` times: after
+    the first, a member's traces count only through co-members whose tie to the network is >= 0.5.
     """
     if levels.ndim == 1:
         levels = levels[:, None]
@@ -232,6 +236,27 @@ def model_scores(profiles: pd.DataFrame, items: pd.DataFrame, levels: npt.NDArra
     linked = np.zeros(len(profiles), dtype=bool)
     linked[items["account"].to_numpy(dtype=np.int64)] = True
     usage = usage_indicators(profiles, linked).reset_index(drop=True)
+    fit = _fit_candidates(pairs, candidates, profiles, usage, detection, None)
+    for _ in range(PASSES - 1):
+        # a member's traces count only through co-members that the first fit ties to the network
+        believed = np.zeros(candidates.shape, dtype=bool)
+        tied = fit.belongs >= 0.5
+        candidate_of_row = fit.networks["community"].to_numpy()[fit.codes]
+        accounts_of_row = fit.member_index.to_numpy(dtype=np.int64)
+        for level in range(candidates.shape[1]):
+            here = candidates[accounts_of_row, level] == candidate_of_row
+            believed[accounts_of_row[here & tied], level] = True
+        fit = _fit_candidates(pairs, candidates, profiles, usage, detection, believed)
+    return score_accounts(profiles, fit, detection)
+
+
+PASSES = 2
+"""Fits of the network model: the second counts traces only through co-members the first ties to the
+network (docs/scoring.md §2); a third changed little on the captured worlds."""
+
+
+def _fit_candidates(pairs: Any, candidates: npt.NDArray[np.int64], profiles: pd.DataFrame, usage: pd.DataFrame,
+                    detection: DetectionSettings, believed: npt.NDArray[np.bool_] | None) -> Any:
     shows_parts, null_parts, observed_parts, community_parts, member_parts = [], [], [], [], []
     for level in range(candidates.shape[1]):
         community = candidates[:, level]
@@ -239,7 +264,8 @@ def model_scores(profiles: pd.DataFrame, items: pd.DataFrame, levels: npt.NDArra
         if not len(rows):
             continue
         shows, null, observed = trace_channels(pairs, community, profiles["createdAt"],
-                                               detection.burst_window_hours, detection.chance_level)
+                                               detection.burst_window_hours, detection.chance_level,
+                                               None if believed is None else believed[:, level])
         for column in usage.columns:
             shows[column] = usage[column].to_numpy()
             null[column] = float(usage[column].mean())
@@ -256,14 +282,13 @@ def model_scores(profiles: pd.DataFrame, items: pd.DataFrame, levels: npt.NDArra
                     else pd.DataFrame(0.0, index=pd.RangeIndex(0), columns=columns))
     stacked_observed = (pd.concat(observed_parts, ignore_index=True) if observed_parts
                         else pd.DataFrame(0, index=pd.RangeIndex(0), columns=columns))
-    fit = fit_networks(
+    return fit_networks(
         np.concatenate(community_parts) if community_parts else np.zeros(0, dtype=np.int64),
         stacked_shows, stacked_null,
         np.concatenate(member_parts) if member_parts else np.zeros(0, dtype=np.int64),
         min_size=detection.min_network_size, iterations=detection.em_iterations,
         pseudo_count=detection.em_pseudo_count, co_members=stacked_observed,
     )
-    return score_accounts(profiles, fit, detection)
 
 
 def assign_networks(scores: Scores, previous: dict[str, set[str]], detection: DetectionSettings,
@@ -385,12 +410,16 @@ def _write_results(settings: Settings, driver: Driver, run_id: str, scores: Scor
         verdict_values = table["verdict"].to_numpy()
         network_ids = table["networkId"].to_numpy()
         community = table["community"].to_numpy()
+        # the network's own member count (its flagged members), not the community's
+        network_sizes = {str(key): int(value) for key, value in zip(networks["networkId"], networks["size"],
+                                                                    strict=True)}
         for position, account in enumerate(account_ids):
             network_id = network_ids[position] if isinstance(network_ids[position], str) else None
             yield {
                 "accountId": account, "risk": float(risks[position]), "verdict": str(verdict_values[position]),
                 "networkId": network_id, "community": int(community[position]),
-                "explanation": explanation_json(scores, position, network_id, detection),
+                "explanation": explanation_json(scores, position, network_id, detection,
+                                                network_sizes.get(network_id) if network_id else None),
             }
 
     write_rows(settings, driver, "detect/write_account_results", rows(), batch_size=2_000,

@@ -4,11 +4,14 @@
 then the label policy: an account labelled abusive by an earlier decision keeps at least
 `abusive_label_risk`, one labelled benign at most `benign_label_risk` (people's decisions stand).
 
-The stored explanation telescopes exactly: the prior (`sigmoid(-log K) * lambda`, the risk of an account
-placed in a community before any evidence), then one record for the network's own evidence (how much the
-community's being a network moved the risk), then one record per channel of the account's tie to the
-network (its match weight, in the order of largest effect), then the label. The prior's contribution plus
-every record's is the risk. Records are listed largest contribution (by size) first.
+The stored explanation adds up exactly: the prior (`sigmoid(-log K) * 1/2`, the risk of an account placed
+in a community before any evidence), one record for the network's own evidence (how much the community's
+being a network moved the risk), one record per channel of the account's tie to the network (its match
+weight and its share of the tie's move, `explanation_record` says how the move is split), and the label.
+The prior's contribution plus every record's is the risk. Records are ordered by their contribution to this
+account's risk, largest first (records that lowered it last), so the first few are the ones that moved it.
+The network record carries `networkSize`, the member count of the account's network (its flagged
+co-members), and `communitySize`, the candidate community the model was fitted on.
 """
 
 from __future__ import annotations
@@ -133,9 +136,27 @@ def _record(kind: str, value: float, log_odds: float, contribution: float, **ext
             "weight": log_odds, "logOdds": log_odds, "contribution": contribution, **extra}
 
 
+def _tie_contributions(weights: FloatArray, scale: float) -> FloatArray:
+    """Each channel's share of the move of `scale * sigmoid(sum w)` from `scale * sigmoid(0)`: integrated
+    gradients along the straight path from no evidence to the member's, which for a function of the sum
+    is `w_h * (sigmoid(L) - 1/2) / L`. Exact (they sum to the move), independent of any order, and of the
+    same sign as the weight; equal weights get equal shares (no record is starved by saturation)."""
+    total = float(weights.sum())
+    # 0.25 is the limit of (sigmoid(L) - 1/2) / L at L = 0
+    slope = 0.25 if abs(total) < 1e-9 else (float(sigmoid(np.array([total]))[0]) - 0.5) / total
+    return np.asarray(scale * slope * weights, dtype=np.float64)
+
+
 def explanation_record(scores: Scores, account: int, network_id: str | None,
-                       settings: DetectionSettings) -> dict[str, Any]:
-    """The stored waterfall of one account (row `account` of `scores.table`)."""
+                       settings: DetectionSettings, network_size: int | None = None) -> dict[str, Any]:
+    """The stored waterfall of one account (row `account` of `scores.table`). `network_size`: the member
+    count of its network (flagged members of its community), when it is in one.
+
+    risk = P(network) * tie. The move from the prior (`P0 * tie0`, before any evidence) to the risk is
+    split between the network record and the tie exactly and without favouring either (the Shapley split
+    of two factors: `(P - P0) * (tie0 + tie) / 2` and `(tie - tie0) * (P0 + P) / 2`); the tie's part is
+    split over its channels by `_tie_contributions`. Records are ordered by contribution, largest first:
+    what raised this account's risk most comes first, what lowered it comes last."""
     fit = scores.fit
     table_row = {str(key): value for key, value in scores.table.iloc[account].items()}
     tested = max(len(fit.networks), 2)
@@ -144,46 +165,48 @@ def explanation_record(scores: Scores, account: int, network_id: str | None,
     records: list[dict[str, Any]] = []
     if row >= 0:
         network = fit.networks.iloc[int(fit.codes[row])]
-        lam = float(sigmoid(np.array([fit.prior_log_odds[row]]))[0])
-        prior_risk = float(sigmoid(np.array([base_log_odds]))[0]) * lam
+        tie0 = float(sigmoid(np.array([fit.prior_log_odds[row]]))[0])
+        p0 = float(sigmoid(np.array([base_log_odds]))[0])
+        prior_risk = p0 * tie0
         p_net = float(network["probability"])
-        running = p_net * lam
+        weights = np.asarray(fit.tie_weights[row], dtype=np.float64)
+        tie = float(sigmoid(np.array([fit.prior_log_odds[row] + weights.sum()]))[0])
+        network_part = (p_net - p0) * (tie0 + tie) / 2.0
+        tie_parts = _tie_contributions(weights, (p0 + p_net) / 2.0)
         records.append(_record(NETWORK_RECORD, float(network["logOdds"]), float(network["logOdds"]) - base_log_odds,
-                               running - prior_risk, networkSize=int(network["size"]),
+                               network_part, networkSize=network_size, communitySize=int(network["size"]),
                                coordination=round(float(network["coordination"]), 4),
                                usage=round(float(network["usage"]), 4)))
-        weights = fit.tie_weights[row]
-        logit = float(fit.prior_log_odds[row])
-        for h in sorted(range(len(CHANNELS)), key=lambda h: -abs(float(weights[h]))):
+        for h, channel in enumerate(CHANNELS):
             if abs(float(weights[h])) <= 1e-12:
                 continue
-            logit += float(weights[h])
-            current = p_net * float(sigmoid(np.array([logit]))[0])
-            channel = CHANNELS[h]
             records.append(_record(
-                str(channel), float(fit.shows[row, h]), float(weights[h]), current - running,
+                str(channel), float(fit.shows[row, h]), float(weights[h]), float(tie_parts[h]),
                 family=str(FAMILY_OF[channel]), networkShare=round(float(network[f"m_{channel}"]), 6),
                 nullShare=float(fit.null[row, h]),
                 **({"sharedBy": int(fit.co_members[row, h]) + 1} if FAMILY_OF[channel] != Family.USAGE else {}),
             ))
-            running = current
+        running = p_net * tie
     else:
         prior_risk = running = 0.0
     risk = float(table_row["risk"])
     label_kind = LABEL_RECORDS.get(str(table_row["label"]))
     if label_kind is not None and abs(risk - running) > 1e-12:
         records.append(_record(label_kind, 1.0, 0.0, risk - running))
-    records.sort(key=lambda record: -abs(float(record["contribution"])))
+    records.sort(key=lambda record: -float(record["contribution"]))
     return {
         "prior": {"logOdds": base_log_odds, "contribution": prior_risk},
         "records": records,
         "risk": risk,
         "verdict": str(verdict_of(risk, settings)),
         "networkId": network_id,
+        "networkSize": network_size,
         "communitySize": int(table_row["communitySize"]),
         "networkProbability": float(table_row["networkProbability"]),
     }
 
 
-def explanation_json(scores: Scores, account: int, network_id: str | None, settings: DetectionSettings) -> str:
-    return json.dumps(explanation_record(scores, account, network_id, settings), separators=(",", ":"))
+def explanation_json(scores: Scores, account: int, network_id: str | None, settings: DetectionSettings,
+                     network_size: int | None = None) -> str:
+    return json.dumps(explanation_record(scores, account, network_id, settings, network_size),
+                      separators=(",", ":"))

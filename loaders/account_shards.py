@@ -40,7 +40,7 @@ from loaders.aggregate import (
     sorting_order,
     upstream_key_numbers,
 )
-from loaders.fingerprints import FINGERPRINT_KINDS
+from sockhound.fingerprints import FINGERPRINT_KINDS
 
 U64 = npt.NDArray[np.uint64]
 SPILL_PREFIX: Final = "spill-"

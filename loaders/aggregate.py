@@ -10,7 +10,7 @@ Evidence (account -> shared node), each an edge with ``count, firstSeen, lastSee
 
 * ``SEEN_FROM`` -> ``IpAddress {ipKey, version, subnetKey}`` (subnet /24 IPv4, /48 IPv6, keyed hash)
 * ``SENT`` -> ``PromptFingerprint {key, kind}`` for kinds exact, template, nearband, upstream
-  (see ``loaders.fingerprints``); per-fingerprint distinct-account counts come with the node rows so
+  (see ``sockhound.fingerprints``); per-fingerprint distinct-account counts come with the node rows so
   the graph can mark very common fingerprints instead of linking thousands of accounts through them.
 * ``IN_SYNC_BUCKET`` -> ``SyncBucket {key}``: LSH band keys of the MinHash over the account's set of
   active time windows (default 5 minutes). Accounts that act in the same fine windows (SynchroTrap)
@@ -43,7 +43,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from loaders.fingerprints import (
+from sockhound.fingerprints import (
     CAPABILITIES,
     DEFAULT_CONFIG,
     KIND_EXACT,
@@ -61,7 +61,7 @@ from loaders.fingerprints import (
     mix64,
     permutation_constants,
 )
-from loaders.privacy import (
+from sockhound.privacy import (
     KeyedHasher,
     hash_emails,
     hash_ips,

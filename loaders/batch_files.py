@@ -57,8 +57,11 @@ def _table_name(path: Path) -> str:
 def discover_tables(batch_dir: Path | str) -> dict[str, list[Path]]:
     """Map each table present in the batch to its file(s), in contract table order.
 
-    A table is `NAME.<form>` or a directory `NAME/` of part files (sorted by name). Anything else in
-    the directory (truth.csv, reports, ...) is ignored. Two forms of one table is an error.
+    A table is `NAME.<form>` or a directory `NAME/` of part files (sorted by name). Files that are not tables
+    (truth.csv, reports, ...) are ignored, but a batch must be one: a BatchFileError (one line) when there is
+    no contract table, when a file looks like a table under another name (`accounts_2026-03.csv`: it would be
+    silently left out), when a part directory holds no part, or when no table holds a single row. Two forms
+    of one table is an error too.
     """
     root = Path(batch_dir)
     if not root.is_dir():
@@ -76,13 +79,78 @@ def discover_tables(batch_dir: Path | str) -> dict[str, list[Path]]:
                 (entry for entry in part_dir.iterdir() if entry.is_file() and file_format(entry)),
                 key=lambda entry: entry.name,
             )
-            if parts:
-                found[table] = parts
+            if not parts:
+                raise BatchFileError(display_name(part_dir, root) + "/",
+                                     f"holds no part file ({_FORMS}); a table directory must hold its parts")
+            found[table] = parts
         elif len(single) > 1:
             raise BatchFileError(str(single[1]), f"table {table} given in more than one file ({single[0].name})")
         elif single:
             found[table] = single
+    _refuse_lookalikes(root, found)
+    if not found:
+        seen = sorted(entry.name + ("/" if entry.is_dir() else "") for entry in root.iterdir())
+        listed = ", ".join(seen[:_LISTED]) + (f" and {len(seen) - _LISTED} more" if len(seen) > _LISTED else "")
+        raise BatchFileError(str(root), f"no contract table in the batch (found {listed or 'nothing'}); "
+                                        f"expected {', '.join(TABLE_NAMES)} as NAME{{{_FORMS}}} or NAME/ parts")
+    if not any(_has_rows(path) for paths in found.values() for path in paths):
+        names = [display_name(path, root) for paths in found.values() for path in paths]
+        listed = ", ".join(names[:_LISTED]) + (f" and {len(names) - _LISTED} more" if len(names) > _LISTED else "")
+        raise BatchFileError(str(root), f"the batch holds no rows ({listed}: empty or header only)")
     return found
+
+
+_FORMS: Final = "|".join(FILE_SUFFIXES)
+_LISTED: Final = 8
+"""How many names an error lists before it says how many more."""
+_NOT_TABLES: Final = frozenset({"truth", "world", "quarantine", "report"})
+"""What `simulate`, `validate` and `load` write beside the tables, never mistaken for a table."""
+
+
+def lookalike_table(name: str) -> str | None:
+    """The contract table a file or directory name looks like when it is not that table's name: `Accounts.csv`,
+    `accounts_2026-03.csv`, `payment_method.parquet`, `exchanges.json`, `2026-03-labels.csv`; else None."""
+    stem = name.lower().split(".", 1)[0].replace("-", "_").replace(" ", "_")
+    if not stem or stem in _NOT_TABLES:
+        return None
+    for table in TABLE_NAMES:
+        for form in (table, table.removesuffix("s")):
+            rest = stem.removeprefix(form)
+            if (rest != stem and not rest[:1].isalpha()) or stem.endswith(f"_{form}"):
+                return table
+    return None
+
+
+def _refuse_lookalikes(root: Path, found: dict[str, list[Path]]) -> None:
+    taken = {path for paths in found.values() for path in paths} | {root / table for table in found}
+    for entry in sorted(root.iterdir()):
+        if entry in taken:
+            continue
+        table = lookalike_table(entry.name)
+        if table is not None:
+            raise BatchFileError(
+                display_name(entry, root),
+                f"looks like table {table} but is not named {table}{{{_FORMS}}} and would not be loaded; "
+                f"rename it (or move it into {table}/ as a part) or move it out of the batch")
+
+
+def _has_rows(path: Path) -> bool:
+    """Whether a table file holds at least one data row (cheap: stops at the first). An unreadable file counts
+    as holding rows: reading it later names the problem."""
+    form = file_format(path)
+    try:
+        if form == ".parquet":
+            return bool(pq.ParquetFile(path).metadata.num_rows > 0)
+        opener = gzip.open if form.endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8", newline="") as stream:
+            if form.startswith(".csv"):
+                csv.field_size_limit(CSV_FIELD_LIMIT)
+                reader = csv.reader(stream)
+                next(reader, None)
+                return any(any(field for field in row) for row in reader)
+            return any(line.strip() for line in stream)
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error, pa.ArrowException):
+        return True
 
 
 def display_name(path: Path, batch_dir: Path | str | None = None) -> str:

@@ -25,8 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from loaders.errors import BatchFileError
-from loaders.label_decisions import TIME_RULE, decision_times_refused
 from loaders.sensitive import REASON_CARD, card_number_mask, free_text_problems, shown_value
+from sockhound.label_decisions import TIME_RULE, decision_times_refused
 from sockhound.vocabulary import Verdict
 
 ColumnKind = Literal[
@@ -90,9 +90,7 @@ FUNDING_TYPES: Final = ("credit", "debit", "prepaid", "virtual", "unknown")
 ACCOUNT_STATUSES: Final = ("active", "suspended", "banned")
 LABELS: Final = ("abusive", "benign")
 VERDICTS: Final = tuple(str(verdict) for verdict in Verdict)
-VERDICT_COLUMNS: Final = ("account_id", "verdict", "risk", "network_id")
 TRUTH_COLUMNS: Final = ("account_id", "actor")
-BENIGN_ACTOR: Final = "benign"
 ACCOUNT_ID_MAX_LENGTH: Final = 128
 
 TABLES: Final[dict[str, TableSpec]] = {
@@ -663,7 +661,7 @@ def _parse_column(
         raw[missing] = None
         stamps = pd.to_datetime(pd.Series(raw, dtype=object), utc=True, format="ISO8601", errors="coerce")
         stamps = stamps.astype("datetime64[ns, UTC]")
-        if spec.kind == "decision_time":  # a label's time: loaders/label_decisions.py says why the range
+        if spec.kind == "decision_time":  # a label's time: sockhound/label_decisions.py says why the range
             refused = stamps.isna().to_numpy() & ~missing | decision_times_refused(stamps)
             return stamps, refused, f"not an ISO-8601 timestamp, or out of range: {TIME_RULE}"
         return stamps, stamps.isna().to_numpy() & ~missing, "not an ISO-8601 timestamp"

@@ -60,15 +60,15 @@ from loaders.aggregate import (
     shared_capped_edges,
 )
 from loaders.batch_files import DEFAULT_CHUNK_ROWS, discover_tables, display_name
-from loaders.fingerprints import hex_keys
-from loaders.label_decisions import label_decision_key
-from loaders.privacy import KeyedHasher
 from loaders.quarantine import QuarantineWriter, validated_table, write_private_text
 from loaders.read_ahead import ReadAhead
 from queries import load_query
+from sockhound.fingerprints import hex_keys
 from sockhound.graph import read_query, run_statements, write_query, write_rows
 from sockhound.key_check import verify_graph_key
+from sockhound.label_decisions import label_decision_key
 from sockhound.migrations import apply_migrations
+from sockhound.privacy import KeyedHasher
 from sockhound.settings import Settings
 
 LEDGER_SHARD_SIZE = 1_000_000

@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 from neo4j import Driver
 
-from detect.baseline import baseline_verdicts
 from detect.config import DetectionSettings
 from detect.export import verdicts_frame
 from detect.pipeline import linkage_parameters
+from reporting.baseline import baseline_verdicts
 from reporting.data import (
     DEFAULT_TOP_NETWORKS,
     EVIDENCE_COLUMNS,

@@ -23,13 +23,12 @@ from matplotlib.ticker import FuncFormatter
 
 from detect.config import EVIDENCE_KINDS
 from reporting.data import HEADLINE_FIGURES, ReportData, summary_payload, top_network_records
+from sockhound.palette import EVIDENCE_COLOURS, OTHER_COLOUR
 
 SOCKHOUND_COLOUR: Final = "#1f77b4"
 BASELINE_COLOUR: Final = "#ff7f0e"
 TRUTH_COLOURS: Final = {"benign": "#2ca02c", "adversary": "#d62728", "unknown": "#7f7f7f"}
-KIND_COLOURS: Final = dict(zip(EVIDENCE_KINDS, (
-    "#1f77b4", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#9467bd", "#c5b0d5", "#d62728", "#8c564b"
-), strict=True))
+KIND_COLOURS: Final = {kind: EVIDENCE_COLOURS.get(kind, OTHER_COLOUR) for kind in EVIDENCE_KINDS}  # as on the page
 DPI: Final = 110
 COUNT_FORMAT: Final = FuncFormatter(lambda value, _: f"{value:,.0f}")  # whole counts on log axes: 1, 10, 1,000
 
@@ -306,7 +305,10 @@ A <code>sockpuppet</code> verdict counts as positive; figures are those <code>so
 {_recall_table(data)}
 <h2>Top {len(data.top_networks)} networks by risk</h2>
 <p>Evidence mix: the evidence members share with each other (two or more members), weighted by rarity and
-filtered (hub caps, allow-list) exactly as the linkage graph weights it; each kind's share of those links.</p>
+filtered (hub caps, allow-list) exactly as the linkage graph weights it; each kind's share of those links.
+It shows what <em>grouped</em> the members (the community projection), not what made them risky: a kind can
+dominate the mix and carry no weight in the risk. The risk's own evidence is each network's evidence records
+(<code>GET /v1/networks/{{id}}</code>) and each account's explanation.</p>
 {_networks_table(data)}
 <h2>Figures</h2>
 {figures}

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Final
+
+VERDICT_COLUMNS: Final = ("account_id", "verdict", "risk", "network_id")
+"""The columns of a verdict export (docs/contract.md), in order."""
+BENIGN_ACTOR: Final = "benign"
+"""The `actor` of a genuine account in a simulator's truth.csv."""
 
 
 class Verdict(StrEnum):

@@ -14,7 +14,7 @@ from api.guard import count_results
 from api.models import IpAccountsPage
 from api.pagination import encode_cursor, offset_of
 from api.problems import PROBLEM_RESPONSES, ProblemError
-from loaders.privacy import KIND_IP, ip_facts
+from sockhound.privacy import KIND_IP, ip_facts
 
 router = APIRouter(prefix="/v1", tags=["ips"], responses=PROBLEM_RESPONSES)
 

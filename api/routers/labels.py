@@ -10,7 +10,7 @@ from api.dependencies import GatewayDep, Writer
 from api.guard import count_results
 from api.models import LabelsRequest, LabelsResponse, RecordedLabel
 from api.problems import PROBLEM_RESPONSES, FieldError, ProblemError
-from loaders.label_decisions import label_decision_key
+from sockhound.label_decisions import label_decision_key
 
 router = APIRouter(prefix="/v1", tags=["labels"], responses=PROBLEM_RESPONSES)
 

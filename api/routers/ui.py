@@ -9,8 +9,10 @@ from typing import Annotated, Final
 
 from fastapi import APIRouter
 from fastapi import Path as PathParameter
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+
+from sockhound import palette
 
 STATIC_DIRECTORY: Final = Path(__file__).resolve().parent.parent / "static"
 # Scripts, styles and calls only from this origin; the pages may not be framed.
@@ -37,6 +39,12 @@ async def networks_page() -> HTMLResponse:
 @router.get("/networks/{network_id}")
 async def network_page(network_id: Annotated[str, PathParameter(min_length=1, max_length=128)]) -> HTMLResponse:
     return page("network.html")
+
+
+@router.get("/palette.json")
+async def palette_json() -> JSONResponse:
+    """The colours the page draws with: the report's (sockhound/palette.py), so both read alike."""
+    return JSONResponse(palette.as_json(), headers=PAGE_HEADERS)
 
 
 def static_files() -> StaticFiles:

@@ -6,7 +6,7 @@
 //   $maxSharedBy (int, default 100) leave out evidence shared by more accounts than this
 //   $limit (int, default 300) at most this many paths
 // Example:
-//   :param accountId => 'acct_a53f5e5967de';
+//   :param accountId => 'ring-a-00';
 //   :param maxSharedBy => 100;
 //   :param limit => 300;
 MATCH path = (a:Account {accountId: $accountId})-[:PAID_WITH|SEEN_FROM|SENT|IN_SYNC_BUCKET|SIGNED_UP_WITH]->(e)

@@ -6,8 +6,8 @@
 //   $otherId (string) the second account
 //   $limit (int, default 100) at most this many items
 // Example:
-//   :param accountId => 'acct_a53f5e5967de';
-//   :param otherId => 'acct_da6bdd31f2a0';
+//   :param accountId => 'ring-a-00';
+//   :param otherId => 'ring-a-03';
 //   :param limit => 100;
 MATCH (a:Account {accountId: $accountId}), (b:Account {accountId: $otherId})
 CALL (a, b) {

@@ -6,7 +6,7 @@
 //   $maxSharedBy (int, default 100) ignore evidence shared by more accounts than this (and common evidence)
 //   $limit (int, default 100) at most this many linked accounts
 // Example:
-//   :param accountId => 'acct_a53f5e5967de';
+//   :param accountId => 'ring-a-00';
 //   :param maxSharedBy => 100;
 //   :param limit => 100;
 MATCH (a:Account {accountId: $accountId})

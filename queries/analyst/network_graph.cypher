@@ -2,7 +2,7 @@
 //   shares with at least one other member (payment method, IP address, prompt fingerprint, sync bucket,
 //   sign-up email). Evidence marked common or shared by more than $maxSharedBy accounts is left out.
 // Params:
-//   $networkId (string) the network to draw (see analyst/top_networks or analyst/network_of_account)
+//   $networkId (string) the network to draw (ids are minted per graph: see analyst/top_networks)
 //   $maxSharedBy (int, default 100) leave out evidence shared by more accounts than this
 //   $limit (int, default 500) at most this many paths
 // Example:

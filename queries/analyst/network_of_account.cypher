@@ -4,7 +4,7 @@
 //   $accountId (string) the account to start from
 //   $limit (int, default 200) at most this many members
 // Example:
-//   :param accountId => 'acct_a53f5e5967de';
+//   :param accountId => 'ring-a-03';
 //   :param limit => 200;
 MATCH (a:Account {accountId: $accountId})
 OPTIONAL MATCH (a)-[:MEMBER_OF]->(n:Network)

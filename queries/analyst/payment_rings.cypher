@@ -1,6 +1,8 @@
-// Purpose: Payment methods shared by several accounts (card rings), largest first: the instrument's coarse
-//   facts (brand, funding, issuing country; the key is a keyed hash), the accounts on it, how many of them
-//   are banned or labelled abusive, how many detection flagged, and the networks they sit in.
+// Purpose: Payment methods shared by several accounts (card rings), what matters first: rings with banned or
+//   labelled-abusive accounts, then rings detection flagged (sockpuppet or suspect), the rarest cards (fewest
+//   accounts) first within each; benign shared cards (families, companies) come last. Per instrument its coarse
+//   facts (brand, funding, issuing country; the key is a keyed hash), the accounts on it, how many are banned,
+//   how many detection flagged, and the networks they sit in.
 // Params:
 //   $minAccounts (int, default 2) rings of at least this many accounts
 //   $maxAccounts (int, default 50) and at most this many (larger ones are corporate cards or hubs)
@@ -11,12 +13,14 @@
 //   :param limit => 50;
 MATCH (p:PaymentMethod)
 WHERE $minAccounts <= p.accountCount <= $maxAccounts
-WITH p ORDER BY p.accountCount DESC, p.key LIMIT $limit
 MATCH (a:Account)-[:PAID_WITH]->(p)
 WITH p, a ORDER BY a.accountId
 WITH p, collect(a.accountId) AS accountIds, collect(DISTINCT a.networkId) AS networkIds,
      count(CASE WHEN a.status = 'banned' OR a.label = 'abusive' THEN 1 END) AS banned,
-     count(CASE WHEN a.verdict IN ['sockpuppet', 'suspect'] THEN 1 END) AS flagged
+     count(CASE WHEN a.verdict IN ['sockpuppet', 'suspect'] THEN 1 END) AS flagged,
+     count(CASE WHEN a.verdict = 'sockpuppet' THEN 1 END) AS sockpuppets
 RETURN p.key AS paymentKey, p.brand AS brand, p.funding AS funding, p.country AS country,
        size(accountIds) AS sharedBy, banned, flagged, networkIds, accountIds
-ORDER BY sharedBy DESC, paymentKey
+ORDER BY CASE WHEN banned > 0 THEN 0 WHEN flagged > 0 THEN 1 ELSE 2 END, sharedBy, sockpuppets DESC,
+         flagged DESC, paymentKey
+LIMIT $limit

@@ -14,25 +14,33 @@ CALL (n) {
   WITH a ORDER BY a.risk DESC, a.accountId LIMIT $memberLimit
   RETURN collect(a) AS shown
 }
+// Each member's links are collected as its evidence is found (one pass): matching every ranked node's accounts
+// again and testing `a IN shown` cost nodes x sharers x members list comparisons, seconds at 1,000 members.
 CALL (shown) {
   UNWIND shown AS a
   CALL (a) {
-    MATCH (a)-[:PAID_WITH]->(e:PaymentMethod) WHERE e.accountCount >= 2 RETURN e, 'payment' AS kind
+    MATCH (a)-[r:PAID_WITH]->(e:PaymentMethod) WHERE e.accountCount >= 2
+    RETURN e, 'payment' AS kind, r.count AS count, r.firstSeen AS firstSeen, r.lastSeen AS lastSeen
     UNION ALL
-    MATCH (a)-[:SEEN_FROM]->(e:IpAddress) WHERE e.accountCount >= 2 RETURN e, 'ip' AS kind
+    MATCH (a)-[r:SEEN_FROM]->(e:IpAddress) WHERE e.accountCount >= 2
+    RETURN e, 'ip' AS kind, r.count AS count, r.firstSeen AS firstSeen, r.lastSeen AS lastSeen
     UNION ALL
-    MATCH (a)-[:SEEN_FROM]->(:IpAddress)-[:IN_SUBNET]->(e:Subnet) WHERE e.accountCount >= 2
-    RETURN DISTINCT e, 'subnet' AS kind
+    MATCH (a)-[r:SEEN_FROM]->(:IpAddress)-[:IN_SUBNET]->(e:Subnet) WHERE e.accountCount >= 2
+    RETURN e, 'subnet' AS kind, sum(r.count) AS count, min(r.firstSeen) AS firstSeen, max(r.lastSeen) AS lastSeen
     UNION ALL
-    MATCH (a)-[:SENT]->(e:PromptFingerprint) WHERE e.accountCount >= 2 RETURN e, e.kind AS kind
+    MATCH (a)-[r:SENT]->(e:PromptFingerprint) WHERE e.accountCount >= 2
+    RETURN e, e.kind AS kind, r.count AS count, r.firstSeen AS firstSeen, r.lastSeen AS lastSeen
     UNION ALL
-    MATCH (a)-[:IN_SYNC_BUCKET]->(e:SyncBucket) WHERE e.accountCount >= 2 RETURN e, 'sync' AS kind
+    MATCH (a)-[r:IN_SYNC_BUCKET]->(e:SyncBucket) WHERE e.accountCount >= 2
+    RETURN e, 'sync' AS kind, r.count AS count, r.firstSeen AS firstSeen, r.lastSeen AS lastSeen
     UNION ALL
-    MATCH (a)-[:SIGNED_UP_WITH]->(e:EmailIdentity) WHERE e.accountCount >= 2 RETURN e, 'email' AS kind
+    MATCH (a)-[r:SIGNED_UP_WITH]->(e:EmailIdentity) WHERE e.accountCount >= 2
+    RETURN e, 'email' AS kind, r.count AS count, r.firstSeen AS firstSeen, r.lastSeen AS lastSeen
   }
-  WITH kind, e, count(*) AS members
+  WITH kind, e, collect({accountId: a.accountId, count: count, firstSeen: firstSeen, lastSeen: lastSeen}) AS links
+  WITH kind, e, links, size(links) AS members
   WHERE members >= 2 AND NOT coalesce(e.common, false)
-  WITH kind, e, members,
+  WITH kind, e, links, members,
        CASE
          WHEN e.accountCount > coalesce($caps[kind], 0) THEN 0.0
          WHEN kind = 'payment' AND e.key IN $allowPayment THEN 0.0
@@ -42,20 +50,8 @@ CALL (shown) {
          ELSE coalesce($weights[kind], 0.0) * log(toFloat($accounts) / e.accountCount) / log(toFloat($accounts) / 2.0)
        END AS weight
   ORDER BY weight * (members - 1) DESC, members DESC, e.key
-  WITH kind, collect(e) AS ranked
-  CALL (ranked, shown) {
-    UNWIND ranked[..$evidencePerKind] AS e
-    CALL (e, shown) {
-      MATCH (e)<-[r:PAID_WITH|SEEN_FROM|SENT|IN_SYNC_BUCKET|SIGNED_UP_WITH]-(a:Account) WHERE a IN shown
-      RETURN a, r.count AS count, r.firstSeen AS firstSeen, r.lastSeen AS lastSeen
-      UNION ALL
-      MATCH (e:Subnet)<-[:IN_SUBNET]-(:IpAddress)<-[r:SEEN_FROM]-(a:Account) WHERE a IN shown
-      RETURN a, sum(r.count) AS count, min(r.firstSeen) AS firstSeen, max(r.lastSeen) AS lastSeen
-    }
-    WITH e, collect({accountId: a.accountId, count: count, firstSeen: firstSeen, lastSeen: lastSeen}) AS links
-    RETURN collect({key: e.key, sharedBy: e.accountCount, subnetKey: e.subnetKey, links: links}) AS nodes
-  }
-  RETURN collect({kind: kind, available: size(ranked), nodes: nodes}) AS evidence
+  WITH kind, collect({key: e.key, sharedBy: e.accountCount, subnetKey: e.subnetKey, links: links}) AS ranked
+  RETURN collect({kind: kind, available: size(ranked), nodes: ranked[..$evidencePerKind]}) AS evidence
 }
 RETURN coalesce(n.size, 0) AS size,
        [a IN shown | {accountId: a.accountId, verdict: coalesce(a.verdict, 'clear'), risk: coalesce(a.risk, 0.0),

@@ -103,6 +103,12 @@ def _neo4j_conf(settings: Settings, layout: RuntimeLayout) -> str:
             "dbms.security.allow_csv_import_from_file_urls=false",
             f"internal.dbms.cypher_ip_blocklist={','.join(LOAD_CSV_IP_BLOCKLIST)}",
             "dbms.usage_report.enabled=false",
+            # Neo4j Browser, when served, sends no product analytics and fetches no remote guides. 5.26 names
+            # (ServerSettings): `clients.allow_telemetry` is the deprecated spelling; `browser.allow_outgoing_
+            # connections` is Enterprise-only (Community's strict config validation refuses it), so remote
+            # content is limited to loopback instead.
+            "client.allow_telemetry=false",
+            "browser.remote_content_hostname_whitelist=127.0.0.1",
             f"server.memory.heap.initial_size={heap}",
             f"server.memory.heap.max_size={heap}",
             f"server.memory.pagecache.size={settings.sockhound_pagecache_size}",

@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 from neo4j import Driver
 
-from api.commands import plaintext_exposure
 from api.settings import ApiSettings
+from cli.serve import plaintext_exposure
 from sockhound.settings import Settings
 from tests.api_support import READ_KEY, READ_WRITE_KEY, WRONG_KEY, api_settings, assert_problem, bearer, served_api
 from tests.conftest import REPO_ROOT, free_port
@@ -96,7 +96,7 @@ def test_serve_with_tls_answers_https_only(neo4j_settings: Settings, tmp_path: P
                    "SOCKHOUND_API_TLS_KEYFILE": str(tmp_path / "key.pem")}
 
     def sockhound(*arguments: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "sockhound", *arguments], cwd=REPO_ROOT, env=environment,
+        return subprocess.run([sys.executable, "-m", "cli", *arguments], cwd=REPO_ROOT, env=environment,
                               capture_output=True, text=True, timeout=120, check=False)
 
     started = sockhound("serve", "--detach", "--run-dir", str(tmp_path / "run"))

@@ -13,8 +13,8 @@ from neo4j import Driver
 from api.app import create_app
 from detect.explain import account_explanation
 from detect.pipeline import run_detection
-from loaders.privacy import KIND_PAYMENT, KIND_SUBNET, KeyedHasher
 from sockhound.graph import read_query, write_query
+from sockhound.privacy import KIND_PAYMENT, KIND_SUBNET, KeyedHasher
 from sockhound.settings import Settings
 from tests.api_support import READ_KEY, READ_WRITE_KEY, WRITE_KEY, api_settings, assert_problem, bearer
 from tests.detection_world import BENIGN, RING_A, RING_B, detection_settings, load, write_world

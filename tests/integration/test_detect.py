@@ -14,7 +14,7 @@ import typer
 from neo4j import Driver
 from typer.testing import CliRunner
 
-from detect.commands import allowlist_app, detect_command, evaluate_command, explain_command, export_app
+from cli.detect import allowlist_app, detect_command, evaluate_command, explain_command, export_app
 from detect.explain import account_explanation, pair_explanation
 from detect.pipeline import run_detection
 from sockhound.gds_session import open_gds
@@ -211,3 +211,24 @@ def test_allow_listed_evidence_no_longer_links(neo4j_settings: Settings, loaded:
     assert removed.exit_code == 0 and "removed 1 entry" in removed.output
     third = run_detection(neo4j_settings, loaded, detection)
     assert third.accounts["community"][COMPANY[0]] == third.accounts["community"][COMPANY[1]]
+
+
+def test_explanations_show_the_movers_and_the_networks_own_size(neo4j_settings: Settings, loaded: Driver) -> None:
+    """Issue 18.1: records in order of contribution, the first five (the API's default) cover >= 80 % of the
+    risk above the prior, and the network size shown is the network's member count, not its community's."""
+    result = run_detection(neo4j_settings, loaded, detection_settings())
+    flagged = result.accounts[result.accounts["networkId"].notna()]
+    assert len(flagged) >= len(RING_A)
+    members = flagged.groupby("networkId").size()
+    checked = 0
+    for account in flagged.index:
+        explained = account_explanation(neo4j_settings, loaded, str(account))
+        contributions = [float(record["contribution"]) for record in explained["evidence"]]
+        assert contributions == sorted(contributions, reverse=True)
+        moved = explained["risk"] - explained["prior"]["contribution"]
+        assert moved > 0 and sum(contributions[:5]) >= 0.8 * moved
+        network = next(record for record in explained["evidence"] if record["kind"] == "network")
+        assert network["networkSize"] == int(members[explained["networkId"]]) == explained["network"]["size"]
+        assert network["communitySize"] >= network["networkSize"]
+        checked += 1
+    assert checked == len(flagged)

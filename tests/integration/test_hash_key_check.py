@@ -88,7 +88,7 @@ def test_serve_and_load_commands_refuse_another_key_with_one_clear_line(
     environment.pop("SOCKHOUND_ALLOW_DEV_HASH_KEY", None)
     for arguments in (["serve", "--detach", "--run-dir", str(tmp_path / "run")],
                       ["load", str(world), "--report-dir", str(tmp_path / "cli")]):
-        result = subprocess.run([sys.executable, "-m", "sockhound", *arguments], cwd=REPO_ROOT, env=environment,
+        result = subprocess.run([sys.executable, "-m", "cli", *arguments], cwd=REPO_ROOT, env=environment,
                                 capture_output=True, text=True, timeout=180, check=False)
         assert result.returncode == 1, (arguments, result.stdout, result.stderr)
         assert MISMATCH in result.stderr and "fresh graph" in result.stderr

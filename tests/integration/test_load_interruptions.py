@@ -77,7 +77,7 @@ def test_sigkill_midway_then_resume_gives_the_uninterrupted_graph(
     run_test_query(neo4j_settings, empty_graph, "delete_everything")
 
     # The interrupted and resumed loads spill to several account shards; the reference is one shard.
-    command = [sys.executable, "-m", "sockhound", "load", str(larger_batch), "--report-dir", str(tmp_path / "r"),
+    command = [sys.executable, "-m", "cli", "load", str(larger_batch), "--report-dir", str(tmp_path / "r"),
                "--shard-mb", "0.2"]
     loading = subprocess.Popen(command, cwd=REPO_ROOT, env=cli_environment(neo4j_settings),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -16,10 +16,10 @@ import pytest
 from neo4j import Driver
 
 from loaders.load_batch import BatchLoader, write_report
-from loaders.privacy import KIND_PAYMENT, KeyedHasher
 from loaders.sensitive import luhn_valid, normalise_for_card_scan
 from queries import load_query
 from sockhound.graph import run_statements
+from sockhound.privacy import KIND_PAYMENT, KeyedHasher
 from sockhound.settings import Settings
 from tests.batch_builder import write_small_batch
 from tests.integration.graph_state import all_stored_strings, run_test_query

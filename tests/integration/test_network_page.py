@@ -19,7 +19,8 @@ import psutil
 import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
-from loaders.privacy import KIND_IP, KIND_PAYMENT, KIND_SUBNET, KeyedHasher
+from sockhound import palette
+from sockhound.privacy import KIND_IP, KIND_PAYMENT, KIND_SUBNET, KeyedHasher
 from sockhound.settings import Settings
 from tests.api_support import READ_KEY, WRITE_KEY, WRONG_KEY, api_settings, assert_problem, bearer, served_api
 from tests.conftest import REPO_ROOT
@@ -342,7 +343,7 @@ def test_page_draws_a_capped_graph_in_a_few_seconds_with_bounded_memory(
     def answer(route: Route) -> None:
         route.fulfill(json=graph)
 
-    page.route(f"{api_base_url}/v1/networks/{ring_a_network}/graph", answer)
+    page.route(f"{api_base_url}/v1/networks/{ring_a_network}/graph*", answer)  # the page asks ?member_limit=1000
     page.goto(f"{api_base_url}/ui/networks/{ring_a_network}#key={READ_KEY}")
     wait_for_state(page, "ready")
     drawn: dict[str, Any] = page.evaluate("""() => ({ nodes: window.sockhoundGraph.nodes().length,
@@ -363,3 +364,67 @@ def test_page_says_when_the_key_is_refused(api_base_url: str, ring_a_network: st
     assert message.is_visible() and "refused (401)" in message.inner_text()
     assert page.evaluate("() => window.sockhoundGraph === undefined")
     assert console_errors and all("401" in error for error in console_errors)  # only the refused calls
+
+
+def test_a_big_network_draws_as_groups_that_expand_on_click(
+    api_base_url: str, ring_a_network: str, page: Page, console_errors: list[str],
+    page_metrics: Callable[[], dict[str, float]], renderer_watch: RendererWatch,
+) -> None:
+    """Over 300 members the page draws an overview: one node per group of members (grouped by the evidence they
+    share most strongly) with its count; a real click on a group draws its accounts around it, a click on one of
+    them selects that account (not a neighbour, not an evidence node), a second click folds the group. The
+    loading state shows until the data is in; colours come from the shared palette."""
+    graph = capped_graph(graph_of(api_base_url, ring_a_network), members=1_000)
+    held: list[Route] = []
+    page.route(f"{api_base_url}/v1/networks/{ring_a_network}/graph*", lambda route: held.append(route))
+    page.route(f"{api_base_url}/v1/accounts/acct_cap_*", lambda route: route.fulfill(
+        json={"network_id": ring_a_network, "prior_risk": 0.01, "top_evidence": []}))  # made-up members
+    page.goto(f"{api_base_url}/ui/networks/{ring_a_network}#key={READ_KEY}")
+    page.locator("#loading").wait_for(state="visible")
+    assert "Loading" in page.locator("#loading").inner_text()
+    while not held:
+        page.wait_for_timeout(50)
+    held[0].fulfill(json=graph)
+    wait_for_state(page, "ready")
+    assert not page.locator("#loading").is_visible()
+    drawn: dict[str, Any] = page.evaluate("""() => { const graph = window.sockhoundGraph;
+        const groups = graph.nodes("[type = 'group']");
+        return { overview: window.sockhoundOverview, accounts: graph.nodes("[type = 'account']").length,
+                 groups: groups.map((node) => ({ id: node.id(), count: node.data("count"), label: node.data("label"),
+                                                 border: node.data("border") })),
+                 edges: graph.edges().length }; }""")
+    assert drawn["overview"] and drawn["accounts"] == 0
+    assert sum(group["count"] for group in drawn["groups"]) == 1_000
+    assert all(group["label"].startswith(f"{group['count']} · ") for group in drawn["groups"])
+    assert {group["border"] for group in drawn["groups"]} <= set(palette.EVIDENCE_COLOURS.values()) | {
+        palette.OTHER_COLOUR}
+    assert drawn["edges"] < len(graph["edges"]) / 4  # bundles, not every link
+    assert any(group["id"] == "group:none" for group in drawn["groups"])  # members sharing nothing drawn
+    biggest = max((group for group in drawn["groups"] if group["id"] != "group:none"), key=lambda group: group["count"])
+
+    click_node(page, biggest["id"])
+    page.locator(f"#details h2[data-group-id='{biggest['id'].removeprefix('group:')}']").wait_for()
+    shown = page.evaluate("(id) => window.sockhoundGraph.nodes(\"[type = 'account']\").length", biggest["id"])
+    assert shown == biggest["count"]
+    assert f"{biggest['count']} accounts" in page.locator("#details h2").inner_text()
+
+    member = page.evaluate("""(id) => { const graph = window.sockhoundGraph;
+        return graph.getElementById(id).connectedEdges("[type = 'link']").sources()[0].data("accountId"); }""",
+                           biggest["id"])
+    click_node(page, f"account:{member}")
+    heading = page.locator(f"#details h2[data-account-id='{member}']")
+    heading.wait_for()
+    assert page.evaluate("() => window.sockhoundGraph.$(':selected').map((node) => node.id())") == [f"account:{member}"]
+    assert "why it is linked here" in page.locator("#details").inner_text().lower()
+    # Labels on zoom: account ids are drawn once legible (cytoscape skips text under min-zoomed-font-size).
+    style = page.evaluate("""(id) => { const node = window.sockhoundGraph.getElementById(id);
+        return { label: node.style("label"), size: parseFloat(node.style("font-size")),
+                 least: parseFloat(node.style("min-zoomed-font-size")) }; }""", f"account:{member}")
+    assert style["label"] == member and style["size"] * 1.0 >= style["least"] > 0
+
+    click_node(page, biggest["id"])  # folds it again
+    assert page.evaluate("() => window.sockhoundGraph.nodes(\"[type = 'account']\").length") == 0
+    palette_answer = httpx.get(f"{api_base_url}/ui/palette.json", timeout=HTTP_TIMEOUT_S)
+    assert palette_answer.json() == palette.as_json()
+    assert not console_errors, console_errors
+    assert_memory_bounded(renderer_watch, page_metrics())

@@ -11,13 +11,13 @@ import pytest
 from neo4j import Driver
 from typer.testing import CliRunner
 
-from detect.baseline import baseline_verdicts
+from cli.app import app
 from detect.evaluation import evaluate_verdicts
 from detect.export import verdicts_frame
 from detect.pipeline import run_detection
+from reporting.baseline import baseline_verdicts
 from reporting.data import NO_BASELINE_NOTE
 from reporting.render import FIGURES
-from sockhound.cli import app
 from sockhound.settings import Settings
 from tests.detection_world import RING_A, RING_B, detection_settings, load, write_world
 from tests.unit.test_report import PNG_SIGNATURE

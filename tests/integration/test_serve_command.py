@@ -12,7 +12,7 @@ import httpx
 from typer.testing import CliRunner
 
 from api.auth import ApiKeyRing
-from sockhound.cli import app
+from cli.app import app
 from sockhound.settings import Settings
 from tests.conftest import REPO_ROOT, free_port
 
@@ -30,7 +30,7 @@ def test_api_key_command_prints_a_key_its_entry_accepts() -> None:
 
 
 def run_sockhound(arguments: list[str], environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sockhound", *arguments], cwd=REPO_ROOT, env=environment,
+    return subprocess.run([sys.executable, "-m", "cli", *arguments], cwd=REPO_ROOT, env=environment,
                           capture_output=True, text=True, timeout=120, check=False)
 
 

@@ -28,7 +28,7 @@ from loaders.aggregate import (
     shared_capped_edges,
     sorting_order,
 )
-from loaders.privacy import KeyedHasher
+from sockhound.privacy import KeyedHasher
 
 TASK_WRAPPERS = (
     "Think step by step and show your reasoning before the answer. Task {n}: add {a} and {b}, then explain.",

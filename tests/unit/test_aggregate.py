@@ -21,7 +21,7 @@ from loaders.aggregate import (
     sent_rows,
     sync_bucket_rows,
 )
-from loaders.privacy import KeyedHasher
+from sockhound.privacy import KeyedHasher
 
 KEY = b"test-key-for-aggregation-0123456789"
 TEMPLATE = (

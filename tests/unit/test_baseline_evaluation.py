@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from detect.baseline import baseline_verdicts
 from detect.evaluation import evaluate_verdicts
+from reporting.baseline import baseline_verdicts
 
 
 def _batch(tmp_path: Path) -> Path:

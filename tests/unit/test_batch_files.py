@@ -139,6 +139,8 @@ def test_ambiguous_table_forms_are_refused(tmp_path: Path) -> None:
 
 
 def test_empty_file_and_header_only(tmp_path: Path) -> None:
+    # A batch with no row at all is refused (tests/unit/test_batch_checks.py); here another table has one.
+    (tmp_path / "accounts.csv").write_text("account_id,created_at\na1,2026-03-01T00:00:00Z\n")
     (tmp_path / "labels.csv").write_text("")
     with pytest.raises(BatchFileError, match="empty file"):
         list(read_batch_table(tmp_path, "labels"))

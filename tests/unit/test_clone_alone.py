@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli.app import app
 from simulator.prompts import POOL_FILES, PromptPoolsMissing, load_pools, pool_path, prompts_dir
-from sockhound.cli import app
 from tests.conftest import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "simulator"

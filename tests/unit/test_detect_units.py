@@ -12,8 +12,8 @@ from detect.config import DetectionSettings
 from detect.explain import rarity_weight
 from detect.network_ids import match_network_ids
 from detect.scoring import verdict_of
-from loaders.fingerprints import PromptFingerprinter
-from loaders.privacy import KeyedHasher, hash_ips, hash_payment_fingerprints
+from sockhound.fingerprints import PromptFingerprinter
+from sockhound.privacy import KeyedHasher, hash_ips, hash_payment_fingerprints
 
 KEY = b"unit-test-key-0123456789"
 

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from loaders.fingerprints import (
+from simulator.prompts import PromptPoolsMissing, pool_path
+from sockhound.fingerprints import (
     CAPABILITIES,
     PromptFingerprinter,
     capability_mask,
@@ -19,8 +20,7 @@ from loaders.fingerprints import (
     normalise_text,
     template_text,
 )
-from loaders.privacy import KeyedHasher
-from simulator.prompts import PromptPoolsMissing, pool_path
+from sockhound.privacy import KeyedHasher
 
 KEY = b"test-key-for-fingerprints-0123456789"
 

@@ -1,4 +1,4 @@
-"""Label decision times (loaders/label_decisions.py): the plausible range, at the loader's validator and at the
+"""Label decision times (sockhound/label_decisions.py): the plausible range, at the loader's validator and at the
 API's request model."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from api.models import LabelIn
 from loaders.contract import TableValidator
-from loaders.label_decisions import decision_time_refused
+from sockhound.label_decisions import decision_time_refused
 
 
 def test_times_before_2000_or_more_than_five_minutes_ahead_are_refused() -> None:

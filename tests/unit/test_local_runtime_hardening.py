@@ -16,7 +16,7 @@ import pytest
 from filelock import FileLock
 from pydantic import SecretStr
 
-from api.commands import stop_detached
+from cli.serve import stop_detached
 from sockhound.runtime import credentials, jars, local_neo4j, pids
 from sockhound.settings import RETIRED_LOCAL_PASSWORD, Settings
 
@@ -111,6 +111,18 @@ def test_http_is_off_by_default_and_limited_to_the_browser_when_on(tmp_path: Pat
     conf = local_neo4j._neo4j_conf(settings, local_neo4j.RuntimeLayout.from_settings(settings)).splitlines()
     assert "server.http_enabled_modules=BROWSER" in conf
     assert "dbms.security.http_access_control_allow_origin=http://127.0.0.1:17474" in conf
+
+
+@pytest.mark.parametrize("port", [0, 17474])
+def test_browser_telemetry_and_remote_content_are_off(tmp_path: Path, port: int) -> None:
+    settings = local_settings(tmp_path, sockhound_http_port=port)
+    conf = local_neo4j._neo4j_conf(settings, local_neo4j.RuntimeLayout.from_settings(settings)).splitlines()
+    for line in ("client.allow_telemetry=false", "browser.remote_content_hostname_whitelist=127.0.0.1",
+                 "dbms.usage_report.enabled=false"):
+        assert line in conf
+    # Not declared in 5.26 Community (strict validation would refuse to start), or deprecated spellings.
+    assert not [line for line in conf if line.startswith(("clients.allow_telemetry", "browser.post_connect_cmd",
+                                                          "browser.allow_outgoing_connections"))]
 
 
 def test_load_csv_may_read_no_file_and_no_private_address(tmp_path: Path) -> None:

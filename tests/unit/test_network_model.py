@@ -209,3 +209,52 @@ def test_a_ring_hidden_in_a_crowd_on_its_proxies_comes_out_as_its_own_candidate(
     assert (table.iloc[ring]["verdict"] == "sockpuppet").all()
     assert (table.iloc[crowd]["verdict"] == "clear").all()
     assert set(table.iloc[ring]["community"]) != {7}
+
+
+def test_explanations_are_ordered_by_contribution_and_the_first_five_cover_the_risk() -> None:
+    """Issue 18.1: the records an API caller sees first (five by default) are the ones that moved the risk."""
+    world = _world()
+    ring = _ring(world, 24, community=1)
+    table, scores = world.scored()
+    for account in [*ring, *world.families[:20]]:
+        explanation = explanation_record(scores, account, "net-1", DetectionSettings(),  # type: ignore[arg-type]
+                                         network_size=24)
+        contributions = [float(record["contribution"]) for record in explanation["records"]]
+        assert contributions == sorted(contributions, reverse=True)
+        assert explanation["prior"]["contribution"] + sum(contributions) == pytest.approx(explanation["risk"],
+                                                                                          abs=1e-9)
+        moved = explanation["risk"] - explanation["prior"]["contribution"]
+        if moved > 0.05:
+            assert sum(contributions[:5]) >= 0.8 * moved
+        if account in ring:
+            network = next(record for record in explanation["records"] if record["kind"] == "network")
+            assert network["networkSize"] == 24 and network["communitySize"] == 24
+    # equal weights get equal shares, whatever order they come in (no record starved by saturation)
+    member = explanation_record(scores, ring[0], "net-1", DetectionSettings())  # type: ignore[arg-type]
+    by_kind = {record["kind"]: record for record in member["records"]}
+    for first, second in ((a, b) for a in by_kind.values() for b in by_kind.values()):
+        if first["kind"] != "network" and second["kind"] != "network" and first["weight"] == second["weight"]:
+            assert first["contribution"] == pytest.approx(second["contribution"])
+    assert table.iloc[ring[0]]["verdict"] == "sockpuppet"
+
+
+
+def test_traces_count_only_through_co_members_tied_to_the_network() -> None:
+    """The second pass (docs/scoring.md §2): a partner that is not tied to the network adds nothing to the
+    others' counts, while its own count still comes from the tied partners it shares with."""
+    from detect.channels import trace_channels
+    from detect.pairs import shared_pairs
+
+    items = pd.DataFrame([{"account": account, "item": item, "channel": channel, "k": 4}
+                          for item, channel in enumerate(("payment", "address", "prompt"))
+                          for account in range(4)])
+    pairs = shared_pairs(items, np.array([-1, -2, -3, -4], dtype=np.int64))
+    community = np.zeros(4, dtype=np.int64)
+    created = pd.Series([0, 60_000, 120_000, 10 * DAY_MS])
+    _, _, every = trace_channels(pairs, community, created, 2.0, 0.01)
+    assert every["payment"].tolist() == [3, 3, 3, 3] and every["tightlyLinked"].tolist() == [3, 3, 3, 3]
+    tied = np.array([True, True, True, False])
+    _, _, only_tied = trace_channels(pairs, community, created, 2.0, 0.01, tied)
+    assert only_tied["payment"].tolist() == [2, 2, 2, 3]
+    assert only_tied["address"].tolist() == [2, 2, 2, 3]
+    assert only_tied["tightlyLinked"].tolist() == [2, 2, 2, 3]

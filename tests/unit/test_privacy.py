@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from loaders.privacy import (
+from sockhound.privacy import (
     KIND_EMAIL,
     KIND_IP,
     KeyedHasher,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from cli.query import QueryInputError, bind_parameters, parse_assignments, resolve_query
 from queries import CypherQuery
 from queries.header import HeaderError, body_parameters, parse_header, parse_literal
-from sockhound.query_command import QueryInputError, bind_parameters, parse_assignments, resolve_query
 
 QUERY = CypherQuery(name="analyst/example", text="""// Purpose: Find things. More words.
 //   Still the purpose.

@@ -173,7 +173,7 @@ def test_a_csv_parse_error_names_file_and_row_but_not_its_text(tmp_path: Path) -
 def test_validate_writes_the_load_quarantine_format(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from sockhound.cli import app
+    from cli.app import app
 
     batch = tmp_path / "batch"
     batch.mkdir()

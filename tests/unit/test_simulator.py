@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from detect.baseline import baseline_verdicts
 from detect.evaluation import evaluate_verdicts
 from loaders.batch_files import discover_tables, read_batch_table
 from loaders.contract import TableValidator
+from reporting.baseline import baseline_verdicts
 from simulator.config import preset_config
 from simulator.prompts import pool_path
 from simulator.world import simulate
@@ -336,7 +336,7 @@ def test_inject_bad_rows_matches_what_the_validator_quarantines(tmp_path: Path) 
 
 
 def test_cli_writes_a_batch(tmp_path: Path) -> None:
-    from sockhound.cli import app
+    from cli.app import app
 
     result = CliRunner().invoke(
         app, ["simulate", "--out", str(tmp_path / "b"), "--preset", "small", "--accounts", "500", "--seed", "2"]

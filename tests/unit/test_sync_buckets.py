@@ -6,7 +6,7 @@ import pandas as pd
 
 from loaders.aggregate import ExchangeAggregator
 from loaders.load_batch import SyncBucketCollector
-from loaders.privacy import KeyedHasher
+from sockhound.privacy import KeyedHasher
 from tests.unit.test_aggregate import _timed
 
 

@@ -18,7 +18,7 @@ import uvicorn
 from api.app import create_app
 from api.auth import SCOPES, ApiKeyConfigError, new_api_key
 from api.settings import ApiSettings, get_api_settings
-from sockhound.cli_support import cli_failure
+from cli.support import cli_failure
 from sockhound.key_check import verify_graph_key_if_reachable
 from sockhound.runtime.credentials import Neo4jPasswordError
 from sockhound.runtime.pids import read_guarded_pid, terminate
@@ -96,7 +96,7 @@ def plaintext_exposure(settings: ApiSettings) -> str | None:
 
 
 PID_NAME = "api.pid"
-SERVE_MARKERS = ("sockhound", "serve")  # a pid file is trusted only for a process started with these
+SERVE_MARKERS = ("cli", "serve")  # a pid file is trusted only for a process started with these
 LOG_NAME = "api.log"
 
 

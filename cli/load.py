@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-from loaders.batch_files import DEFAULT_CHUNK_ROWS
+from loaders.batch_files import DEFAULT_CHUNK_ROWS, discover_tables
 from loaders.errors import BatchFileError
 from loaders.load_batch import SHARD_INPUT_BYTES, BatchLoader, write_report
 from sockhound.graph import DatabaseUnavailableError, connected_driver
@@ -35,6 +35,11 @@ def load_command(
     if not batch_dir.is_dir():
         typer.secho(f"error: {batch_dir} is not a directory", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
+    try:
+        discover_tables(batch_dir)  # a directory that is no batch is refused before anything is connected
+    except BatchFileError as error:
+        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
     settings = get_settings()
     reports = report_dir or default_report_dir(batch_dir)
     console = Console(stderr=True)

@@ -1,6 +1,6 @@
 """`sockhound query NAME -p key=value [--format table|csv|json]`: an analyst query from `queries/analyst/`, read-only.
 
-Register in `sockhound/cli.py`:
+Register in `cli/app.py`:
     app.command("query")(query_command)
 
 NAME is a file below `queries/analyst/` without the suffix (`network_of_account`; the `analyst/` prefix is optional).
@@ -29,13 +29,14 @@ from neo4j.graph import Node, Relationship
 from neo4j.graph import Path as GraphPath
 from neo4j.time import DateTime as Neo4jDateTime
 from rich.console import Console
-from rich.table import Table
 
+from cli.support import cli_failure
 from queries import CypherQuery, load_query, query_names
+from queries.browser_script import browser_script
 from queries.header import HeaderError, QueryHeader, body_parameters, parse_header, parse_literal
-from sockhound.cli_support import cli_failure
 from sockhound.graph import DatabaseUnavailableError, WriteRefusedError, connected_driver, run_read_only
 from sockhound.settings import get_settings
+from sockhound.table_format import Page, print_table
 
 ANALYST_FOLDER = "analyst"
 # Header types checked before the query runs: (Python type, what to tell the user).
@@ -201,7 +202,7 @@ def cell(value: Any, *, lists_as_json: bool) -> str:
     return str(plain(value))
 
 
-def render(columns: list[str], records: list[Record], output_format: OutputFormat) -> None:
+def render(columns: list[str], records: list[Record], output_format: OutputFormat, caption: str | None = None) -> None:
     if output_format is OutputFormat.json:
         rows = [{column: plain(record[column]) for column in columns} for record in records]
         typer.echo(json.dumps(rows, indent=2))
@@ -211,10 +212,9 @@ def render(columns: list[str], records: list[Record], output_format: OutputForma
         for record in records:
             writer.writerow([cell(record[column], lists_as_json=True) for column in columns])
     else:
-        table = Table(*columns, caption=f"{len(records)} row{'' if len(records) == 1 else 's'}")
-        for record in records:
-            table.add_row(*(cell(record[column], lists_as_json=False) for column in columns))
-        Console(width=None if sys.stdout.isatty() else 10_000, highlight=False).print(table)
+        cells = [[cell(record[column], lists_as_json=False) for column in columns] for record in records]
+        width = Console().width if sys.stdout.isatty() else None
+        print_table(columns, cells, caption or f"{len(records)} row{'' if len(records) == 1 else 's'}", width=width)
 
 
 def listing() -> str:
@@ -242,6 +242,11 @@ def query_command(
     = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds before the server aborts the query.")]
     = 120.0,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Rows per page (sets the query's $limit).")]
+    = None,
+    page: Annotated[int, typer.Option("--page", min=1, help="Which page of --limit rows to show.")] = 1,
+    browser: Annotated[bool, typer.Option("--browser", help="Print a script to paste into Neo4j Browser instead "
+                                          "(:param lines, then the query); nothing is run.")] = False,
 ) -> None:
     """Run an analyst query read-only (a write inside it fails) and print its rows."""
     if list_queries:
@@ -251,9 +256,18 @@ def query_command(
         if (name is None) == (file is None):
             raise QueryInputError("name a query (or --file PATH), or pass --list")
         query = query_from_file(file) if file is not None else resolve_query(str(name))
-        parameters = bind_parameters(query, parse_assignments(param or []))
-    except (QueryInputError, HeaderError) as error:
+        assignments = parse_assignments(param or [])
+        if page > 1 and limit is None:
+            raise QueryInputError("--page needs --limit N (the rows per page)")
+        paging = Page(limit, page) if limit is not None else None
+        if paging is not None and "limit" in body_parameters(query.text):
+            assignments["limit"] = str(paging.fetch)
+        parameters = bind_parameters(query, assignments)
+    except (QueryInputError, HeaderError, ValueError) as error:
         raise cli_failure(str(error), 2) from None
+    if browser:
+        typer.echo(browser_script(query, parameters), nl=False)
+        return
     settings = get_settings()
     try:
         with connected_driver(settings) as driver:
@@ -262,5 +276,9 @@ def query_command(
         raise cli_failure(str(error), 1) from None
     except Neo4jError as error:
         raise cli_failure(f"Neo4j refused {query.name}: {error.message or error}", 1) from None
-    render(columns, records, output_format)
+    if paging is None:
+        render(columns, records, output_format)
+    else:
+        caption = paging.caption(len(records), capped_by_query="limit" in parameters)
+        render(columns, paging.rows(records), output_format, caption)
 

@@ -1,4 +1,4 @@
-"""CLI face of the report. Register in `sockhound/cli.py`: `app.command("report")(report_command)`."""
+"""CLI face of the report. Register in `cli/app.py`: `app.command("report")(report_command)`."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
+from cli.support import cli_driver, cli_failure
 from detect.config import get_detection_settings
 from reporting.build import build_report
 from reporting.data import DEFAULT_TOP_NETWORKS, ReportData, top_network_records
-from sockhound.cli_support import cli_driver, cli_failure
 from sockhound.settings import get_settings
 
 
@@ -24,8 +24,8 @@ def _headline(name: str, figures: dict[str, Any]) -> str:
 def top_network_lines(data: ReportData, limit: int) -> list[str]:
     """The riskiest networks, one line each: id, size, risk, verdict and what links their members."""
     records = top_network_records(data)[:limit]
-    lines = [f"top {len(records)} of {len(data.networks)} networks (evidence: share of member-link weight, "
-             "shared items):"]
+    lines = [f"top {len(records)} of {len(data.networks)} networks (what grouped them: share of member-link "
+             "weight, shared items; not the risk's weights, see `sockhound explain`):"]
     for record in records:
         mix = sorted(record["evidenceMix"].items(), key=lambda item: -item[1])
         evidence = ", ".join(f"{kind} {share:.0%} ({record['sharedItems'].get(kind, 0):,})" for kind, share in mix[:4])

@@ -1,6 +1,6 @@
 """CLI faces of detection: `detect`, `export verdicts`, `evaluate`, `explain`, `allowlist add|list|remove`.
 
-Register in `sockhound/cli.py`:
+Register in `cli/app.py`:
     app.command("detect")(detect_command)
     app.add_typer(export_app, name="export")
     app.command("evaluate")(evaluate_command)
@@ -19,13 +19,13 @@ from typing import Annotated
 import pandas as pd
 import typer
 
+from cli.support import cli_driver, cli_failure
 from detect.allowlist import ALLOW_LIST_KINDS, add_entry, list_entries, remove_entry
 from detect.config import get_detection_settings
 from detect.evaluation import evaluate_verdicts
 from detect.explain import UnknownAccountError, account_explanation, pair_explanation
 from detect.export import verdicts_frame, write_verdicts
 from detect.pipeline import run_detection
-from sockhound.cli_support import cli_driver, cli_failure
 from sockhound.settings import HashKeyError, get_settings
 
 export_app = typer.Typer(help="Export detection results in the contract's formats.", no_args_is_help=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sockhound.cli_support import cli_failure
+from cli.support import cli_failure
 from sockhound.graph import DatabaseUnavailableError, connected_driver
 from sockhound.migrations import MigrationChecksumError, apply_migrations
 from sockhound.runtime import local_neo4j

@@ -16,7 +16,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from loaders.batch_files import read_batch_table
-from loaders.contract import VERDICT_COLUMNS, TableValidator
+from loaders.contract import TableValidator
+from sockhound.vocabulary import VERDICT_COLUMNS
 
 MIN_COMPONENT_ACCOUNTS: Final = 3
 

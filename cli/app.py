@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import typer
 
-from api.commands import api_key_command, serve_command
-from detect.commands import (
+from cli.db import db_app
+from cli.detect import (
     allowlist_app,
     detect_command,
     evaluate_command,
     explain_command,
     export_app,
 )
-from loaders.load_command import load_command
-from loaders.validate_command import validate_command
-from reporting.commands import report_command
-from simulator.command import simulate_command
-from sockhound.db_commands import db_app
-from sockhound.query_command import query_command
+from cli.hash import hash_command
+from cli.load import load_command
+from cli.query import query_command
+from cli.report import report_command
+from cli.serve import api_key_command, serve_command
+from cli.simulate import simulate_command
+from cli.validate import validate_command
 
 app = typer.Typer(
     name="sockhound",
@@ -37,6 +38,7 @@ app.add_typer(allowlist_app, name="allowlist")
 app.command("serve")(serve_command)
 app.command("api-key")(api_key_command)
 app.command("query")(query_command)
+app.command("hash")(hash_command)
 app.command("report")(report_command)
 
 

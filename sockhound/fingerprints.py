@@ -54,7 +54,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from loaders.privacy import KIND_PROMPT_EXACT, KIND_PROMPT_TEMPLATE, KeyedHasher
+from sockhound.privacy import KIND_PROMPT_EXACT, KIND_PROMPT_TEMPLATE, KeyedHasher
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]

@@ -1,5 +1,0 @@
-"""`python -m sockhound` runs the CLI."""
-
-from sockhound.cli import main
-
-main()
