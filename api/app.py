@@ -19,9 +19,10 @@ from api.guard import RequestGuard, configure_audit_log
 from api.observability import add_metrics, add_request_ids
 from api.openapi import operation_id, problem_aware_openapi
 from api.problems import install_problem_handlers
-from api.routers import accounts, allowlist, health, ips, labels, networks, runs, ui
+from api.routers import accounts, allowlist, health, ips, labels, networks, runs, signals, ui
 from api.settings import ApiSettings, get_api_settings
 from detect.config import DetectionSettings, get_detection_settings
+from sockhound.fingerprints import PromptFingerprinter
 from sockhound.hash_key import key_check_value
 from sockhound.privacy import KeyedHasher
 
@@ -73,11 +74,12 @@ def create_app(settings: ApiSettings | None = None, detection: DetectionSettings
     app.state.detection = detection or get_detection_settings()
     app.state.key_ring = key_ring
     app.state.hasher = hasher
+    app.state.fingerprinter = PromptFingerprinter(hasher)
     app.state.key_check_value = key_check_value(settings.hash_key())
     app.state.hash_key_confirmed = False
     install_problem_handlers(app)
     for router in (health.router, accounts.router, networks.router, runs.router, ips.router, labels.router,
-                   allowlist.router, ui.router):
+                   allowlist.router, signals.router, ui.router):
         app.include_router(router)
     app.mount("/ui/static", ui.static_files(), name="ui-static")
     # Outermost last. From the outside in: the request id (every answer carries one), the metrics, the per-key

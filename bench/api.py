@@ -6,9 +6,13 @@ drives it with a minimal asyncio HTTP/1.1 client over keep-alive connections:
      from each request's scheduled time, so a stall counts against every request it delays);
   2. single lookups closed-loop with --concurrency requests in flight: the most it serves;
   2b. baseline: the same query straight through the async driver at --rate, no HTTP (same run, same machine);
-  3. 1,000-id batch lookups `POST /v1/accounts:lookup`, one at a time, --batches times.
+  3. 1,000-id batch lookups `POST /v1/accounts:lookup`, one at a time, --batches times;
+  4. sign-up checks `POST /v1/signals:check` open-loop at --signal-rate, with raw signals drawn from the batch the
+     graph was loaded from (--batch, default var/demo): an account's e-mail, payment fingerprint and one of its
+     IPs; every --prompt-every-th body (default 4) also carries one of its prompts, and every tenth is a
+     stranger's (fresh values), so hits, misses and the prompt fingerprinting are all in the mix.
 Prints p50 / p90 / p99 / max latency and throughput per phase, beside the targets: single-lookup p99 <= 10 ms
-at 500 requests/s; a 1,000-id batch <= 100 ms.
+at 500 requests/s; a 1,000-id batch <= 100 ms; a sign-up check p99 <= 20 ms at 200 requests/s.
 
 Run: .venv/bin/python bench/api.py            (uses NEO4J_URI or the local runtime, e.g. after `make demo`)
 """
@@ -25,7 +29,7 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -65,11 +69,11 @@ class Connection:
 
 
 def get_head(path: str, key: str) -> bytes:
-    return f"GET {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {key}\r\n\r\n".encode()
+    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\n\r\n".encode()
 
 
 def post_head(path: str, key: str, body: bytes) -> bytes:
-    return (f"POST {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {key}\r\n"
+    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
 
 
@@ -87,13 +91,13 @@ def summary(label: str, latencies_s: list[float], wall_s: float, errors: int) ->
     return figures
 
 
-async def at_fixed_rate(send: Callable[[float, str], Awaitable[None]], ids: list[str], rate: float,
+async def at_fixed_rate(send: Callable[[float, str], Coroutine[Any, Any, None]], ids: list[str], rate: float,
                         seconds: float) -> float:
     """Start `send(scheduled_time, random_id)` at `rate` per second for `seconds`, whatever the answers take
     (open loop); returns the wall time until the last one finished."""
     rng = random.Random(1)
     start = time.perf_counter()
-    tasks = []
+    tasks: list[asyncio.Task[None]] = []
     for n in range(int(rate * seconds)):
         scheduled = start + n / rate
         delay = scheduled - time.perf_counter()
@@ -104,27 +108,37 @@ async def at_fixed_rate(send: Callable[[float, str], Awaitable[None]], ids: list
     return time.perf_counter() - start
 
 
-async def open_loop(host: str, port: int, key: str, ids: list[str], rate: float, seconds: float,
-                    connections: int) -> dict[str, Any]:
+async def open_loop(host: str, port: int, key: str, requests: list[tuple[bytes, bytes]], rate: float,
+                    seconds: float, connections: int, label: str) -> dict[str, Any]:
+    """Send (head, body) pairs drawn at random at `rate` per second over a pool of keep-alive connections."""
     pool: asyncio.Queue[Connection] = asyncio.Queue()
     for _ in range(connections):
         pool.put_nowait(await Connection.open(host, port))
     latencies: list[float] = []
     errors = 0
 
-    async def one(scheduled: float, account_id: str) -> None:
+    async def one(scheduled: float, index: str) -> None:
         nonlocal errors
+        head, body = requests[int(index)]
         connection = await pool.get()
         try:
-            status, _ = await connection.request(get_head(f"/v1/accounts/{account_id}", key))
+            status, _ = await connection.request(head, body)
             if status != 200:
                 errors += 1
         finally:
             pool.put_nowait(connection)
         latencies.append(time.perf_counter() - scheduled)
 
-    wall = await at_fixed_rate(one, ids, rate, seconds)
-    return summary(f"single, open loop at {rate:.0f}/s", latencies, wall, errors)
+    wall = await at_fixed_rate(one, [str(n) for n in range(len(requests))], rate, seconds)
+    return summary(f"{label}, open loop at {rate:.0f}/s", latencies, wall, errors)
+
+
+def lookups(ids: list[str], key: str) -> list[tuple[bytes, bytes]]:
+    return [(get_head(f"/v1/accounts/{account_id}", key), b"") for account_id in ids]
+
+
+def signal_checks(bodies: list[bytes], key: str) -> list[tuple[bytes, bytes]]:
+    return [(post_head("/v1/signals:check", key, body), body) for body in bodies]
 
 
 async def driver_open_loop(ids: list[str], rate: float, seconds: float) -> dict[str, Any]:
@@ -194,6 +208,46 @@ async def batches(host: str, port: int, key: str, ids: list[str], count: int) ->
     return summary("1,000-id batch lookups", latencies, time.perf_counter() - start, errors)
 
 
+def signal_bodies(batch_dir: Path, count: int, prompt_every: int) -> list[bytes]:
+    """Sign-up check bodies from the raw batch (the graph holds only keyed values, so the bench reads the files)."""
+    import pandas as pd
+
+    from loaders.batch_files import read_batch_table
+
+    def table(name: str, columns: list[str]) -> pd.DataFrame:
+        frames = []
+        for chunk in read_batch_table(batch_dir, name, columns=columns):
+            frames.append(chunk.frame)
+            if sum(len(frame) for frame in frames) >= 200_000:
+                break
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+    accounts = table("accounts", ["account_id", "email"]).set_index("account_id")["email"].to_dict()
+    cards = table("payment_methods", ["account_id", "payment_fingerprint"]).groupby("account_id")[
+        "payment_fingerprint"].first().to_dict()
+    exchanges = table("exchanges", ["account_id", "ip", "prompt"]).dropna(subset=["ip"])
+    if exchanges.empty:
+        raise SystemExit(f"no exchanges in {batch_dir}; pass --batch with the batch the graph was loaded from")
+    rng = random.Random(3)
+    rows = exchanges.sample(n=count, replace=len(exchanges) < count, random_state=3).itertuples(index=False)
+    bodies = []
+    for n, row in enumerate(rows):
+        if n % 10 == 9:  # a stranger: nothing of it is in the graph
+            body: dict[str, str] = {"ip": f"198.18.{rng.randrange(256)}.{rng.randrange(1, 255)}",
+                                    "email": f"new{rng.randrange(10**9)}@example.org",
+                                    "payment_fingerprint": f"pmfp_{secrets.token_hex(8)}"}
+        else:
+            body = {"ip": str(row.ip)}
+            if isinstance(accounts.get(row.account_id), str):
+                body["email"] = accounts[row.account_id]
+            if isinstance(cards.get(row.account_id), str):
+                body["payment_fingerprint"] = cards[row.account_id]
+            if prompt_every and n % prompt_every == 0 and isinstance(row.prompt, str) and row.prompt:
+                body["prompt"] = row.prompt[:32_768]
+        bodies.append(json.dumps(body).encode())
+    return bodies
+
+
 def wait_until_ready(host: str, port: int, server: subprocess.Popen[bytes] | None) -> None:
     import httpx
 
@@ -220,6 +274,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--batches", type=int, default=60)
+    parser.add_argument("--signal-rate", type=float, default=200.0)
+    parser.add_argument("--prompt-every", type=int, default=4,
+                        help="Every n-th sign-up check carries prompt text (0: none).")
+    parser.add_argument("--batch", type=Path, default=Path("var/demo"),
+                        help="The batch the graph was loaded from (raw signals for the sign-up checks).")
     parser.add_argument("--out", type=Path, help="Write the figures as JSON here too.")
     args = parser.parse_args()
 
@@ -229,6 +288,7 @@ def main() -> None:
                                                                  {"limit": 20_000})]
     if len(ids) < 1_000:
         raise SystemExit(f"the graph holds {len(ids)} accounts; load the demo first (`make demo`)")
+    bodies = signal_bodies(args.batch, 4_000, args.prompt_every)
 
     server = None
     if args.url:
@@ -257,12 +317,16 @@ def main() -> None:
             # warm-up: connection pools, query plans, JIT of the server
             await closed_loop(host, int(port), key, ids, 8, 3.0)
             await batches(host, int(port), key, ids, 5)
+            await open_loop(host, int(port), key, signal_checks(bodies, key), 50, 2.0, 8, "warm-up")
             print("--- measured ---")
             return [
-                await open_loop(host, int(port), key, ids, args.rate, args.seconds, args.connections),
+                await open_loop(host, int(port), key, lookups(ids, key), args.rate, args.seconds, args.connections,
+                                "single"),
                 await driver_open_loop(ids, args.rate, args.seconds),
                 await closed_loop(host, int(port), key, ids, args.concurrency, args.seconds / 2),
                 await batches(host, int(port), key, ids, args.batches),
+                await open_loop(host, int(port), key, signal_checks(bodies, key), args.signal_rate, args.seconds,
+                                args.connections, "sign-up checks"),
             ]
 
         figures = asyncio.run(run())
@@ -270,12 +334,14 @@ def main() -> None:
         if server is not None:
             server.terminate()
             server.wait(timeout=15)
-    single, baseline, _, batch = figures
+    single, baseline, _, batch, signals = figures
     print(f"targets: single-lookup p99 <= 10 ms at {args.rate:.0f}/s: {single['p99_ms']} ms "
           f"({'met' if single['p99_ms'] <= 10 and single['errors'] == 0 else 'MISSED'}); "
           f"1,000-id batch <= 100 ms: p50 {batch['p50_ms']} ms, p99 {batch['p99_ms']} ms "
           f"({'met' if batch['p99_ms'] <= 100 and batch['errors'] == 0 else 'MISSED'}); API p99 / driver-only p99 "
-          f"at the same rate: {single['p99_ms'] / max(baseline['p99_ms'], 0.01):.1f}x")
+          f"at the same rate: {single['p99_ms'] / max(baseline['p99_ms'], 0.01):.1f}x; sign-up check p99 <= 20 ms "
+          f"at {args.signal_rate:.0f}/s: {signals['p99_ms']} ms "
+          f"({'met' if signals['p99_ms'] <= 20 and signals['errors'] == 0 else 'MISSED'})")
     if args.out:
         args.out.write_text(json.dumps(figures, indent=2))
 

@@ -19,7 +19,6 @@ import pandas as pd
 import typer
 
 from loaders.contract import normalise_ips
-from loaders.sensitive import card_number_like
 from sockhound.privacy import (
     IPV4_SUBNET_BITS,
     IPV6_SUBNET_BITS,
@@ -29,6 +28,7 @@ from sockhound.privacy import (
     hash_ips,
     hash_payment_fingerprints,
 )
+from sockhound.sensitive import card_number_like
 from sockhound.settings import HashKeyError, get_settings
 
 

@@ -9,7 +9,8 @@ sharing is never evidence against). Per member, the match weights of the Fellegi
 
     w_ic = log(m_c / u_ic) if the member shows c, else log((1 - m_c) / (1 - u_ic))
     P(member belongs) = sigmoid(logit(lambda) + sum_c w_ic)      (in the fit)
-    tie of a member   = sigmoid(sum_c w_ic - its strongest usage weight)   (its verdict: its own evidence)
+    tie of a member   = sigmoid(sum_c w_ic - its strongest usage and its strongest trace weight)
+                                                  (its verdict: its own evidence beyond one coincidence)
 
 The network's evidence for channel c is `sum_i P(i belongs) * w_ic`: nats of evidence, the expected
 log-likelihood ratio of "these accounts are one network" against "n random accounts". A coordinated
@@ -29,6 +30,7 @@ same per-member evidence; a network of 12 with strong evidence clears log(K) as 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -48,7 +50,7 @@ class NetworkFit:
     codes: IntArray  # per member row: index into `networks`
     member_index: pd.Index  # per member row: the account (index into the profiles) it is
     weights: FloatArray  # per member row and channel: match weight w_ic (0 where the channel does not count)
-    tie_weights: FloatArray  # the weights of the member's own tie: its strongest usage weight set to 0
+    tie_weights: FloatArray  # the weights of the member's own tie: its strongest usage and trace weights set to 0
     shows: npt.NDArray[np.bool_]  # per member row and channel: x_ic
     co_members: IntArray  # per member row and channel: other members sharing it (0 for usage channels)
     null: FloatArray  # per member row and channel: u_ic
@@ -56,6 +58,11 @@ class NetworkFit:
     prior_log_odds: FloatArray  # per member row: logit(lambda) of its community
     networks: pd.DataFrame  # per community: community, size, lambda, m_<channel>, evidence_<channel>,
     # coordination, usage, logOdds, probability
+
+
+TIE_BEYOND_STRONGEST: Final = (Family.USAGE, Family.TRACE)
+"""The families whose strongest single channel a member's tie leaves out: one unusual usage trait (a heavy
+user) and one shared trace (a NAT, a VPN exit, a popular prompt) are what genuine crowds have."""
 
 
 def _sigmoid(values: FloatArray) -> FloatArray:
@@ -133,14 +140,16 @@ def fit_networks(community: IntArray, shows: pd.DataFrame, null: pd.DataFrame, m
     networks["logOdds"] = log_odds
     networks["probability"] = _sigmoid(log_odds)
     # A member's verdict rests on its own tie: its match weights against an even prior, not on how large a
-    # share of its community the model puts in the network (lambda shapes the fit, not the member).
-    # and, as for the network, its single strongest usage trait is no evidence by itself
+    # share of its community the model puts in the network (lambda shapes the fit, not the member); and,
+    # as for the network, its single strongest usage trait and its single strongest shared trace are no
+    # evidence by themselves (a campus student on the NAT everyone in its community shares)
     tie_weights = weights.copy()
-    usage_columns = np.flatnonzero(family == Family.USAGE)
-    if len(usage_columns) and len(rows):
-        strongest = usage_columns[np.argmax(weights[:, usage_columns], axis=1)]
-        positive = weights[np.arange(len(rows)), strongest] > 0
-        tie_weights[np.arange(len(rows))[positive], strongest[positive]] = 0.0
+    for kind in TIE_BEYOND_STRONGEST:
+        columns = np.flatnonzero(family == kind)
+        if len(columns) and len(rows):
+            strongest = columns[np.argmax(weights[:, columns], axis=1)]
+            positive = weights[np.arange(len(rows)), strongest] > 0
+            tie_weights[np.arange(len(rows))[positive], strongest[positive]] = 0.0
     own_tie = _sigmoid(tie_weights.sum(axis=1))
     shared = (co_members.loc[:, list(CHANNELS)].to_numpy(dtype=np.int64)[rows] if co_members is not None
               else np.zeros(x.shape, dtype=np.int64))

@@ -25,8 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from loaders.errors import BatchFileError
-from loaders.sensitive import REASON_CARD, card_number_mask, free_text_problems, shown_value
 from sockhound.label_decisions import TIME_RULE, decision_times_refused
+from sockhound.sensitive import REASON_CARD, card_number_mask, free_text_problems, shown_value
 from sockhound.vocabulary import Verdict
 
 ColumnKind = Literal[
@@ -48,7 +48,7 @@ ColumnKind = Literal[
 IDENTIFYING_KINDS: Final[frozenset[str]] = frozenset(
     {"account_id", "identifier", "email", "text", "ip", "bin", "payment_fingerprint"}
 )
-"""Kinds the quarantine file shows only as a shape (``loaders.sensitive.value_shape``)."""
+"""Kinds the quarantine file shows only as a shape (``sockhound.sensitive.value_shape``)."""
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ Guarantees (stated in the README, tested in tests/integration/test_load.py):
   `:RequestLedger` shards, and a later batch skips those already counted by another batch.
 * **Nothing raw.** IPs, emails, payment fingerprints and prompts become keyed hashes before they leave
   this process; card-number-looking payment values are quarantined masked and never hashed.
-* **Bounded memory.** Exchange aggregates wait on disk by account shard (``loaders.account_shards``) and are
-  merged and written one shard at a time; their capped fingerprint edges are regrouped on disk by key shard
-  and written one key shard at a time. Each edge is still written once per batch, so the guard holds.
+* **Bounded memory.** Chunk aggregates go into an embedded DuckDB (``loaders.engine``) that merges them
+  under a memory limit (spilling to a private directory under the report directory) and derives the
+  batch's fingerprint edges; the merged rows are read back and written one account partition at a time.
+  Each edge is still written once per batch, so the guard holds.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -36,32 +37,18 @@ import numpy.typing as npt
 import pandas as pd
 from neo4j import Driver
 
-from loaders.account_shards import (
-    SPILL_PREFIX,
-    FingerprintEdgeSpill,
-    ShardSpill,
-    SharedKeyCounter,
-    SharedKeys,
-    remove_stale_spills,
-    shard_count,
-)
 from loaders.aggregate import (
     ExchangeAggregator,
     account_rows,
     activity_rows,
-    fingerprint_rows_of,
     ip_rows,
-    keep_shared_edges,
-    keep_shared_upstream,
     model_rows,
     payment_rows,
     seen_from_rows,
-    sent_rows_of,
-    shared_capped_edges,
 )
 from loaders.batch_files import DEFAULT_CHUNK_ROWS, discover_tables, display_name
+from loaders.engine import SPILL_PREFIX, AggregationEngine, partition_count, remove_stale_spills
 from loaders.quarantine import QuarantineWriter, validated_table, write_private_text
-from loaders.read_ahead import ReadAhead
 from queries import load_query
 from sockhound.fingerprints import hex_keys
 from sockhound.graph import read_query, run_statements, write_query, write_rows
@@ -76,7 +63,7 @@ COMMON_EVIDENCE_ACCOUNTS = 200
 SHARED_FINGERPRINT_MIN_ACCOUNTS = 2
 FINGERPRINTS_PER_ACCOUNT_AND_KIND = 10
 SHARD_INPUT_BYTES = 256 * 1024 * 1024
-"""Exchange file bytes (as stored: gzip, Parquet, ...) per account shard; bounds one shard's aggregate."""
+"""Exchange file bytes (as stored: gzip, Parquet, ...) per account partition read back from the engine."""
 ProgressCallback = Callable[[str, int], None]
 
 
@@ -134,7 +121,7 @@ class LoadReport:
         if self.exchanges_already_counted:
             lines.append(f"  exchanges already counted by an earlier batch: {self.exchanges_already_counted:,}")
         if self.shards:
-            lines.append(f"  account shards: {self.shards} (spill {self.spill_bytes / 2**20:,.0f} MiB), "
+            lines.append(f"  account partitions: {self.shards} (engine on disk {self.spill_bytes / 2**20:,.0f} MiB), "
                          f"distinct prompt fingerprint keys counted: {self.fingerprint_keys_counted:,}")
         if self.edges_written:
             written = ", ".join(f"{name} {count:,}" for name, count in self.edges_written.items())
@@ -173,21 +160,10 @@ def request_hashes(request_ids: pd.Series) -> npt.NDArray[np.int64]:
 
 @dataclass(frozen=True)
 class ScannedExchanges:
-    """What the scan of a batch's exchanges keeps in memory; the aggregates wait in the shard spill."""
+    """What the scan of a batch's exchanges keeps in memory; the aggregates are in the engine."""
 
     aggregator: ExchangeAggregator
-    shared: SharedKeys
     request_hashes: npt.NDArray[np.int64]
-
-
-@dataclass(frozen=True)
-class PreparedShard:
-    """One account shard, merged, as the rows it writes and the fingerprint edges it hands on."""
-
-    steps: list[tuple[str, list[dict[str, Any]]]]
-    fingerprint_parts: list[pd.DataFrame]
-    upstream: pd.DataFrame
-    account_ids: list[str]
 
 
 class SyncBucketCollector:
@@ -262,25 +238,21 @@ class BatchLoader:
         quarantine = QuarantineWriter(report_dir / "quarantine.csv")
         common = {"batchId": batch_id}
         remove_stale_spills(report_dir)
-        spill = ShardSpill(
-            report_dir / f"{SPILL_PREFIX}{batch_id[:12]}",
-            shard_count(sum(path.stat().st_size for path in files.get("exchanges", [])), self.shard_input_bytes),
-        )
-        report.shards = spill.shards
-        try:
+        report.shards = partition_count(sum(path.stat().st_size for path in files.get("exchanges", [])),
+                                        self.shard_input_bytes)
+        with AggregationEngine(report_dir / f"{SPILL_PREFIX}{batch_id[:12]}",
+                               memory_limit=self.settings.sockhound_load_memory_limit) as engine:
             # Accounts, payment methods and labels are written by a second thread while this one reads and
             # aggregates exchanges (CPU here, the database's CPU there); it finishes before exchange writes
             # start, so the two never MERGE the same accounts at once.
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sockhound-load-accounts") as background:
                 simple_tables = background.submit(self._load_simple_tables, batch_dir, files, report, quarantine,
                                                   common)
-                exchanges = (self._scan_exchanges(batch_dir, files["exchanges"], report, quarantine, spill)
+                exchanges = (self._scan_exchanges(batch_dir, files["exchanges"], report, quarantine, engine)
                              if "exchanges" in files else None)
                 simple_tables.result()
             if exchanges is not None:
-                self._write_exchanges(exchanges, spill, report, {**common, "seq": report.ordinal})
-        finally:
-            spill.remove()
+                self._write_exchanges(exchanges, engine, report, {**common, "seq": report.ordinal})
         stage = time.perf_counter()
         rarity = {**common, "commonThreshold": COMMON_EVIDENCE_ACCOUNTS}
         run_statements(self.settings, self.driver, load_query("load/mark_evidence_rarity"), rarity)
@@ -332,66 +304,55 @@ class BatchLoader:
 
     def _scan_exchanges(
         self, batch_dir: Path, paths: list[Path], report: LoadReport, quarantine: QuarantineWriter,
-        spill: ShardSpill,
+        engine: AggregationEngine,
     ) -> ScannedExchanges:
-        """Validate and aggregate each chunk, spill it by account shard, count accounts per fingerprint key."""
+        """Validate and pre-aggregate each chunk into the engine, then let the engine merge the batch."""
         stage = time.perf_counter()
         counted_elsewhere = self._ledger_of_other_batches(report.batch_id)
         aggregator = ExchangeAggregator(self.hasher)
-        counter = SharedKeyCounter()
         counted: list[npt.NDArray[np.int64]] = []
-        # The next chunk is read and validated on a second thread while this one aggregates.
-        with ReadAhead(self._validated_chunks(batch_dir, paths, "exchanges", report, quarantine)) as chunks:
-            for good in chunks:
-                self._scan_chunk(good, counted_elsewhere, report, aggregator, counter, spill, counted)
-        spill.finish_writing()
-        shared = counter.shared()
-        report.spill_bytes = spill.bytes_written
-        report.fingerprint_keys_counted = counter.distinct_keys
+        for good in self._validated_chunks(batch_dir, paths, "exchanges", report, quarantine):
+            hashes = request_hashes(good["request_id"])
+            fresh = ~np.isin(hashes, counted_elsewhere) if counted_elsewhere.size else np.ones(len(good), bool)
+            report.exchanges_already_counted += int((~fresh).sum())
+            good, hashes = good[fresh], hashes[fresh]
+            report.tables["exchanges"].rows_loaded += len(good)
+            counted.append(hashes)
+            began = time.perf_counter()
+            chunk = aggregator.aggregate(good)
+            report.add_seconds("aggregate chunks", began)
+            began = time.perf_counter()
+            engine.add(chunk)
+            report.add_seconds("engine insert", began)
         report.seconds["read_validate_aggregate"] = time.perf_counter() - stage
+        began = time.perf_counter()
+        engine.finish(min_accounts=SHARED_FINGERPRINT_MIN_ACCOUNTS, per_account=FINGERPRINTS_PER_ACCOUNT_AND_KIND)
+        report.seconds["engine merge"] = time.perf_counter() - began
+        report.spill_bytes = engine.bytes_on_disk
+        report.fingerprint_keys_counted = engine.distinct_fingerprint_keys()
         request_ids = np.concatenate(counted) if counted else np.empty(0, np.int64)
-        return ScannedExchanges(aggregator, shared, request_ids)
-
-    @staticmethod
-    def _scan_chunk(
-        good: pd.DataFrame, counted_elsewhere: npt.NDArray[np.int64], report: LoadReport,
-        aggregator: ExchangeAggregator, counter: SharedKeyCounter, spill: ShardSpill,
-        counted: list[npt.NDArray[np.int64]],
-    ) -> None:
-        hashes = request_hashes(good["request_id"])
-        fresh = ~np.isin(hashes, counted_elsewhere) if counted_elsewhere.size else np.ones(len(good), bool)
-        report.exchanges_already_counted += int((~fresh).sum())
-        good, hashes = good[fresh], hashes[fresh]
-        report.tables["exchanges"].rows_loaded += len(good)
-        counted.append(hashes)
-        chunk = aggregator.aggregate(good)
-        counter.add_aggregate(chunk)
-        spill.add(chunk)
+        return ScannedExchanges(aggregator, request_ids)
 
     def _write_exchanges(
-        self, exchanges: ScannedExchanges, spill: ShardSpill, report: LoadReport, parameters: dict[str, Any],
+        self, exchanges: ScannedExchanges, engine: AggregationEngine, report: LoadReport,
+        parameters: dict[str, Any],
     ) -> None:
         stage = time.perf_counter()
-        edge_spill = FingerprintEdgeSpill(spill.directory / "fingerprint-edges", spill.shards,
-                                          self._empty_upstream(exchanges.aggregator))
+        empty = exchanges.aggregator.empty()
+        self._write_steps(report, parameters, [("ip_addresses", ip_rows(replace(empty, ips=engine.ips())))])
         buckets = SyncBucketCollector()
-        # The next shard is merged and its rows built on a second thread while this one's rows are written.
-        prepared = (self._prepare_shard(spill, shard, exchanges.shared, report) for shard in range(spill.shards))
-        with ReadAhead(prepared) as shards:
-            for shard in shards:
-                if shard is None:
-                    continue
-                self.progress(f"write account shards ({spill.shards})", 1)
-                self._write_steps(report, parameters, shard.steps)
-                edge_spill.add(shard.fingerprint_parts, shard.upstream)
-                buckets.add(exchanges.aggregator, *self._sync_signatures(shard.account_ids))
-        edge_spill.finish_writing()
-        report.spill_bytes += edge_spill.bytes_written
-        key_shards = (self._prepare_key_shard(edge_spill, shard, report) for shard in range(edge_spill.shards))
-        with ReadAhead(key_shards) as steps_of_key_shards:
-            for steps in steps_of_key_shards:
-                self.progress(f"write fingerprint key shards ({edge_spill.shards})", 1)
-                self._write_steps(report, parameters, steps)
+        for merged in engine.partitions(report.shards, empty):
+            self.progress(f"write account partitions ({report.shards})", 1)
+            self._write_steps(report, parameters, [
+                ("seen_from", seen_from_rows(merged, millis=True)),
+                ("used_model", model_rows(merged)),
+                ("account_activity", activity_rows(merged, millis=True)),
+            ])
+            buckets.add(exchanges.aggregator, *self._sync_signatures(merged.activity.index.tolist()))
+        self._write_steps(report, parameters, [("prompt_fingerprints", engine.fingerprint_node_rows())])
+        for rows in engine.sent_rows(report.shards):
+            self.progress(f"write fingerprint partitions ({report.shards})", 1)
+            self._write_steps(report, parameters, [("sent", rows)])
         began = time.perf_counter()
         existing = read_query(self.settings, self.driver, "load/sync_bucket_keys")
         report.edges_written["sync_buckets"] = write_rows(
@@ -405,41 +366,6 @@ class BatchLoader:
         self._write_ledger(report.batch_id, exchanges.request_hashes)
         report.seconds["ledger"] = time.perf_counter() - stage
 
-    @staticmethod
-    def _prepare_key_shard(
-        edge_spill: FingerprintEdgeSpill, shard: int, report: LoadReport,
-    ) -> list[tuple[str, list[dict[str, Any]]]]:
-        """Fingerprint node rows and SENT rows of one key shard's keys that two or more accounts still send."""
-        began = time.perf_counter()
-        parts, upstream = edge_spill.edges(shard)
-        edges = keep_shared_edges(parts, SHARED_FINGERPRINT_MIN_ACCOUNTS)
-        upstream_edges = keep_shared_upstream(upstream, SHARED_FINGERPRINT_MIN_ACCOUNTS)
-        steps = [
-            ("prompt_fingerprints", fingerprint_rows_of(edges, upstream_edges)),
-            ("sent", sent_rows_of(edges, upstream_edges, millis=True)),
-        ]
-        report.add_seconds("prepare key shards", began)
-        return steps
-
-    @staticmethod
-    def _prepare_shard(spill: ShardSpill, shard: int, shared: SharedKeys, report: LoadReport) -> PreparedShard | None:
-        began = time.perf_counter()
-        merged = spill.merged(shard)
-        if merged is None:
-            return None
-        parts, upstream = shared_capped_edges(merged, shared, FINGERPRINTS_PER_ACCOUNT_AND_KIND)
-        prepared = PreparedShard(
-            steps=[
-                ("ip_addresses", ip_rows(merged)),
-                ("seen_from", seen_from_rows(merged, millis=True)),
-                ("used_model", model_rows(merged)),
-                ("account_activity", activity_rows(merged, millis=True)),
-            ],
-            fingerprint_parts=parts, upstream=upstream, account_ids=merged.activity.index.tolist(),
-        )
-        report.add_seconds("prepare shards", began)
-        return prepared
-
     def _write_steps(
         self, report: LoadReport, parameters: dict[str, Any], steps: list[tuple[str, list[dict[str, Any]]]],
     ) -> None:
@@ -448,10 +374,6 @@ class BatchLoader:
             written = write_rows(self.settings, self.driver, f"load/{name}", rows, extra_parameters=parameters)
             report.edges_written[name] = report.edges_written.get(name, 0) + written
             report.add_seconds(f"write {name}", began)
-
-    @staticmethod
-    def _empty_upstream(aggregator: ExchangeAggregator) -> pd.DataFrame:
-        return aggregator.empty().upstream_sent.reset_index()
 
     def _sync_signatures(self, account_ids: list[str]) -> tuple[pd.DataFrame, list[str]]:
         """Merged (all batches) sync signatures of these accounts, and those of them with sync buckets now."""

@@ -1,7 +1,7 @@
 """The one validate-a-table loop and the one quarantine file format, shared by `load` and `validate`.
 
 ``quarantine.csv`` columns: ``table, file, row_number, column, reason, value``. ``value`` is what
-``TableValidator`` renders of the refused cell(s) (identifiers only as a shape, see ``loaders.sensitive``), and
+``TableValidator`` renders of the refused cell(s) (identifiers only as a shape, see ``sockhound.sensitive``), and
 every cell is neutralised against spreadsheet formulas. The file is created 0600: it describes personal rows.
 """
 
@@ -18,7 +18,7 @@ import pandas as pd
 
 from loaders.batch_files import DEFAULT_CHUNK_ROWS, display_name, read_table_chunks
 from loaders.contract import QuarantineRecord, TableValidator
-from loaders.sensitive import neutralise_formula
+from sockhound.sensitive import neutralise_formula
 
 QUARANTINE_FILE_COLUMNS: Final = ("table", "file", "row_number", "column", "reason", "value")
 PRIVATE_FILE_MODE: Final = 0o600

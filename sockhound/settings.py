@@ -69,6 +69,7 @@ class Settings(BaseSettings):
         "0, the default, keeps HTTP off.",
     )
     sockhound_heap_size: str = "2g"
+    sockhound_load_memory_limit: str = "1GB"  # DuckDB's memory limit while a load aggregates (spills beyond)
     sockhound_pagecache_size: str = "512m"
     sockhound_start_timeout_s: float = 180.0
 

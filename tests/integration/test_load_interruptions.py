@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -58,6 +59,22 @@ def wait_for_partial_write(settings: Settings, driver: Driver, running: subproce
             return written
         time.sleep(0.02)
     raise AssertionError("the load never started writing")
+
+
+class RetriedWrites(logging.Handler):
+    """Counts the warnings a failed-then-retried database call leaves, from threads whose name starts with
+    ``prefix``: the driver's managed-transaction retry ("Transaction failed and will be retried") and
+    sockhound's own back-off (``with_database_retry``)."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__(logging.WARNING)
+        self.prefix = prefix
+        self.retries: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if record.threadName.startswith(self.prefix) and ("retried" in message or "retry" in message):
+            self.retries.append(message.splitlines()[0][:200])
 
 
 def cli_environment(settings: Settings) -> dict[str, str]:
@@ -116,14 +133,30 @@ def test_neo4j_restarted_mid_load_retries_and_loses_nothing(
         except BaseException as error:  # handed to the test thread
             outcome["error"] = error
 
-    loader = threading.Thread(target=load_in_background)
-    loader.start()
-    with connected_driver(settings) as observer:
-        wait_for_partial_write(settings, observer, None)
-    assert local_neo4j.stop(settings).startswith("stopped")
-    local_neo4j.start(settings, echo=False)
-    loader.join(timeout=600)
+    # The loader runs in threads named sockhound-*: its own and the pool the loader starts inside it.
+    retried = RetriedWrites("sockhound-")
+    watched = [logging.getLogger("neo4j"), logging.getLogger("sockhound.graph")]
+    for logger in watched:
+        logger.addHandler(retried)
+    try:
+        loader = threading.Thread(target=load_in_background, name="sockhound-test-loader")
+        loader.start()
+        with connected_driver(settings) as observer:
+            wait_for_partial_write(settings, observer, None)
+        server_before = local_neo4j.status(settings).pid
+        assert local_neo4j.stop(settings).startswith("stopped")
+        # The server is down now. The load cannot complete without it (it still has to mark the batch
+        # complete), so a living loader thread here has at least one write that must fail and be retried.
+        assert loader.is_alive(), "the load finished before the restart: nothing was interrupted"
+        server_after = local_neo4j.start(settings, echo=False).pid
+        loader.join(timeout=600)
+    finally:
+        for logger in watched:
+            logger.removeHandler(retried)
     assert not loader.is_alive()
     assert "error" not in outcome, outcome.get("error")
+    assert server_before is not None and server_after is not None and server_after != server_before, (
+        "the server was not restarted")
+    assert retried.retries, "no write of the load failed and was retried across the restart"
     with connected_driver(settings) as observer:
         assert graph_snapshot(settings, observer) == reference

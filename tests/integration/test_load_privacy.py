@@ -1,7 +1,8 @@
 """Disguised card numbers and personal values in free text, loaded into the real Neo4j: refused, and on no disk.
 
 "No disk" is the graph (every string of every node and relationship), the quarantine file, the load report,
-the log records of the load, and the spill files while they exist.
+the log records of the load, and the aggregation engine's files (DuckDB's database, WAL and the temporary
+files it spills to under its memory limit) while they exist.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import gzip
 import logging
 import stat
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -16,12 +18,12 @@ import pytest
 from neo4j import Driver
 
 from loaders.load_batch import BatchLoader, write_report
-from loaders.sensitive import luhn_valid, normalise_for_card_scan
 from queries import load_query
 from sockhound.graph import run_statements
 from sockhound.privacy import KIND_PAYMENT, KeyedHasher
+from sockhound.sensitive import luhn_valid, normalise_for_card_scan
 from sockhound.settings import Settings
-from tests.batch_builder import write_small_batch
+from tests.batch_builder import RAW_CARD_NUMBER, RAW_EMAIL, RAW_IP, RAW_PROMPT, write_small_batch
 from tests.integration.graph_state import all_stored_strings, run_test_query
 
 # disguise -> the card number it hides (a different test card each, so a leak names its disguise)
@@ -150,3 +152,65 @@ def test_migration_drops_clear_email_domains_and_batch_paths(neo4j_settings: Set
     assert "gmail.com" not in stored
     assert not any("/" in text for text in stored)
     assert {"batch-old", "batch-win"} <= stored
+
+
+class SpillWatcher(threading.Thread):
+    """Reads every file under ``reports/spill-*`` as often as it can while a load runs (DuckDB's temporary
+    files live only while it needs them): names, modes and contents, each version once."""
+
+    def __init__(self, reports: Path) -> None:
+        super().__init__(daemon=True)
+        self.reports = reports
+        self.stop = threading.Event()
+        self.modes: dict[str, int] = {}
+        self.contents: list[bytes] = []
+        self.temporary: list[bytes] = []  # of them, DuckDB's temporary (spill) files
+        self._read: set[tuple[str, int, int]] = set()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            for path in self.reports.glob("spill-*/**/*"):
+                try:
+                    status = path.stat()
+                    if not stat.S_ISREG(status.st_mode):
+                        continue
+                    version = (str(path), status.st_size, status.st_mtime_ns)
+                    if version not in self._read:
+                        self._read.add(version)
+                        self.modes[str(path.relative_to(self.reports))] = stat.S_IMODE(status.st_mode)
+                        self.contents.append(path.read_bytes())
+                        if path.parent.name == "tmp":
+                            self.temporary.append(self.contents[-1])
+                except FileNotFoundError:  # removed between the listing and the read
+                    continue
+            self.stop.wait(0.005)
+
+
+def test_the_engine_spill_is_private_and_holds_no_raw_value(
+    neo4j_settings: Settings, empty_graph: Driver, tmp_path: Path,
+) -> None:
+    """Under a small memory limit DuckDB spills to ``tmp/`` inside the load's private directory: every file
+    there is 0600 and holds no raw IP, e-mail, card or prompt, and nothing is left after the load."""
+    batch = write_small_batch(tmp_path / "batch", exchange_ids=range(0, 30_000), account_count=600).directory
+    settings = neo4j_settings.model_copy(update={"sockhound_load_memory_limit": "40MB"})
+    reports = tmp_path / "report"
+    watcher = SpillWatcher(reports)
+    watcher.start()
+    try:
+        BatchLoader(settings, empty_graph, chunk_rows=5_000).load(batch, reports)
+    finally:
+        watcher.stop.set()
+        watcher.join()
+
+    spilled = [name for name in watcher.modes if "/tmp/" in name]
+    assert spilled, f"DuckDB did not spill under a 40MB limit; files seen: {sorted(watcher.modes)}"
+    assert {name: mode for name, mode in watcher.modes.items() if mode != 0o600} == {}
+    assert all(name.startswith("spill-") for name in watcher.modes)
+    raw = [RAW_IP, RAW_EMAIL, RAW_PROMPT, "198.51.", "@example.org", "Think carefully"]
+    leaks = [value for content in watcher.contents for value in raw if value.encode() in content]
+    leaks += [RAW_CARD_NUMBER for content in watcher.contents
+              if RAW_CARD_NUMBER.replace(" ", "") in normalise_for_card_scan(content.decode("latin-1"))]
+    assert leaks == []
+    # The search above could find a raw value: the spill holds strings as written (account ids are not secret).
+    assert any(b"acct-" in content for content in watcher.temporary)
+    assert not list(reports.glob("spill-*")), "the engine's directory is removed after the load"

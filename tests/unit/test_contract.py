@@ -13,7 +13,7 @@ from loaders.contract import (
     quarantine_frame,
 )
 from loaders.errors import BatchFileError
-from loaders.sensitive import card_number_like
+from sockhound.sensitive import card_number_like
 
 
 def _frame(rows: list[dict[str, object]]) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from loaders.batch_files import read_table_chunks
 from loaders.contract import TableValidator
 from loaders.errors import BatchFileError
 from loaders.quarantine import QUARANTINE_FILE_COLUMNS, QuarantineWriter, validated_table
-from loaders.sensitive import (
+from sockhound.sensitive import (
     card_number_like,
     contains_card_number,
     free_text_problem,
