@@ -25,9 +25,11 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
 
+# The dev lock first, then the runtime lock constrained by it: a package both hold gets one version (a dev
+# tool may cap a runtime dependency, e.g. openapi-python-client caps typer).
 lock: install
-	$(COMPILE) -o requirements.lock pyproject.toml
 	$(COMPILE) --extra dev -o requirements-dev.lock pyproject.toml
+	$(COMPILE) -c requirements-dev.lock -o requirements.lock pyproject.toml
 
 lint: install
 	$(BIN)/ruff check .

@@ -16,8 +16,10 @@ from api.auth import ApiKeyRing
 from api.body_limit import BodySizeLimit
 from api.database import GraphGateway, open_async_driver
 from api.guard import RequestGuard, configure_audit_log
+from api.observability import add_metrics, add_request_ids
+from api.openapi import operation_id, problem_aware_openapi
 from api.problems import install_problem_handlers
-from api.routers import accounts, allowlist, health, ips, labels, networks, signals, ui
+from api.routers import accounts, allowlist, health, ips, labels, networks, runs, signals, ui
 from api.settings import ApiSettings, get_api_settings
 from detect.config import DetectionSettings, get_detection_settings
 from sockhound.fingerprints import PromptFingerprinter
@@ -62,10 +64,12 @@ def create_app(settings: ApiSettings | None = None, detection: DetectionSettings
 
     if settings.sockhound_api_docs:  # Swagger UI from the package's own assets (no CDN), at /docs
         app = FastAPIOffline(title="sockhound", version="1", description=DESCRIPTION, lifespan=lifespan,
-                             docs_url="/docs", redoc_url=None, static_url="/docs-static")
+                             docs_url="/docs", redoc_url=None, static_url="/docs-static",
+                             generate_unique_id_function=operation_id)
     else:  # no /docs, no /openapi.json (`create_app(...).openapi()` still gives the schema)
         app = FastAPI(title="sockhound", version="1", description=DESCRIPTION, lifespan=lifespan,
-                      docs_url=None, redoc_url=None, openapi_url=None)
+                      docs_url=None, redoc_url=None, openapi_url=None, generate_unique_id_function=operation_id)
+    app.openapi = problem_aware_openapi(app)  # type: ignore[method-assign]
     app.state.settings = settings
     app.state.detection = detection or get_detection_settings()
     app.state.key_ring = key_ring
@@ -74,14 +78,17 @@ def create_app(settings: ApiSettings | None = None, detection: DetectionSettings
     app.state.key_check_value = key_check_value(settings.hash_key())
     app.state.hash_key_confirmed = False
     install_problem_handlers(app)
-    for router in (health.router, accounts.router, networks.router, ips.router, labels.router, allowlist.router,
-                   signals.router, ui.router):
+    for router in (health.router, accounts.router, networks.router, runs.router, ips.router, labels.router,
+                   allowlist.router, signals.router, ui.router):
         app.include_router(router)
     app.mount("/ui/static", ui.static_files(), name="ui-static")
-    # Outermost last: the host check first, then the per-key guard (its concurrency slot spans the body), then
-    # the body size limit.
+    # Outermost last. From the outside in: the request id (every answer carries one), the metrics, the per-key
+    # guard with the access log (so a refused Host is logged too; its concurrency slot spans the body), the
+    # host check, then the body size limit.
     app.add_middleware(BodySizeLimit, max_bytes=settings.sockhound_api_max_body_bytes)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.sockhound_api_trusted_hosts)
     app.add_middleware(RequestGuard, key_ring=key_ring, rate_limit=settings.sockhound_api_rate_limit,
                        max_concurrent=settings.sockhound_api_max_concurrent)
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.sockhound_api_trusted_hosts)
+    add_metrics(app)
+    add_request_ids(app)
     return app

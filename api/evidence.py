@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from api.database import GraphGateway
+from api.models import EvidenceRecord
 from detect.config import DetectionSettings
 from detect.explain import rarity_weight
 
@@ -60,3 +62,14 @@ class EvidenceWeigher:
                 "caps": dict(self.detection.hub_caps), "allowPayment": sorted(allowed.get("payment", set())),
                 "allowSubnet": sorted(allowed.get("subnet", set())),
                 "allowPrompt": sorted(allowed.get("prompt", set()))}
+
+
+def explanation_records(explanation: str | None, limit: int | None = None) -> tuple[float | None,
+                                                                                   list[EvidenceRecord]]:
+    """The prior and the first `limit` records (all with None) of a stored explanation (JSON written by
+    detection)."""
+    if not explanation:
+        return None, []
+    stored: dict[str, Any] = json.loads(explanation)
+    records = [EvidenceRecord.model_validate(item) for item in stored.get("records", [])[:limit]]
+    return stored.get("prior", {}).get("contribution"), records

@@ -1,5 +1,5 @@
-"""Per-key guard of `/v1`: rate limits and a concurrency cap (429 with Retry-After), the audit log, and
-`Cache-Control: no-store`.
+"""Per-key guard of `/v1` and `/metrics`: rate limits and a concurrency cap (429 with Retry-After) and
+`Cache-Control: no-store`; and the audit (access) log of every request, whatever its path.
 
 A pure ASGI middleware, so the concurrency slot is held for the whole request, reading its body included (a
 slow upload counts too). The caller is identified here only to pick the limits; the 401/403 answers stay
@@ -8,9 +8,12 @@ with the route dependencies. Unknown or missing keys pass through untouched and 
 Rate limits use `limits` (moving window, in process memory): with several uvicorn workers each worker counts
 on its own, so the effective limit is the configured one times the workers.
 
-The audit log (logger `sockhound.audit`) records the key's name, the method and route template (never the
-path, which may hold an IP address or an account id), the status and the result count a handler reported
-with `count_results`. It never records a raw value, a query string or a key.
+The audit log (logger `sockhound.audit`) is the API's one access log: one line per request, 401s and 429s
+included, with the key's name, the method and route template (never the path, which may hold an IP address
+or an account id), the status, the result count a handler reported with `count_results`, the duration, how
+the caller authenticated (`auth=none|invalid|key`: a bad key leaves a trace, never the key itself) and the
+request id (`api/observability.py`). It never records a raw value, a query string or a key. The same fields
+are on the log record as attributes (`record.sockhound_access`), for a structured handler.
 """
 
 from __future__ import annotations
@@ -30,10 +33,12 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import ApiKeyRing, Principal
+from api.observability import METRICS_PATH, current_request_id
 from api.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE
 
 audit_log = logging.getLogger("sockhound.audit")
 GUARDED_PREFIX: Final = "/v1/"
+ACCESS_FIELDS: Final = "sockhound_access"
 RESULT_COUNT: Final = "sockhound_result_count"
 PRINCIPAL_NAME: Final = "sockhound_principal"
 
@@ -74,15 +79,31 @@ class RequestGuard:
         self.in_flight: dict[str, anyio.CapacityLimiter] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not str(scope.get("path", "")).startswith(GUARDED_PREFIX):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
         key = presented_key(Headers(scope=scope))
         principal = self.key_ring.principal_for(key) if key else None
         state = scope.setdefault("state", {})
         state[PRINCIPAL_NAME] = principal.name if principal else None
+        auth = "key" if principal else "invalid" if key else "none"
+        path = str(scope.get("path", ""))
+        if not (path.startswith(GUARDED_PREFIX) or path == METRICS_PATH):
+            status = 500
+
+            async def send_logged(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = int(message["status"])
+                await send(message)
+
+            try:
+                await self.app(scope, receive, send_logged)
+            finally:
+                self._audit(scope, state, status, started, auth)
+            return
         status = 500
-        started = time.perf_counter()
 
         async def send_guarded(message: Message) -> None:
             nonlocal status
@@ -112,7 +133,7 @@ class RequestGuard:
             finally:
                 slots.release_on_behalf_of(token)
         finally:
-            self._audit(scope, state, status, started)
+            self._audit(scope, state, status, started, auth)
 
     def _refusal(self, principal: Principal | None) -> JSONResponse | None:
         """429 when the key is over one of its rates; None when the request may go on."""
@@ -128,18 +149,21 @@ class RequestGuard:
     @staticmethod
     def _too_many(detail: str, retry_after_s: int) -> JSONResponse:
         body = {"type": PROBLEM_TYPE_BASE + "too-many-requests", "title": "Too Many Requests", "status": 429,
-                "detail": detail}
+                "detail": detail, "request_id": current_request_id()}
         return JSONResponse(body, status_code=429, media_type=PROBLEM_MEDIA_TYPE,
                             headers={"Retry-After": str(retry_after_s)})
 
     @staticmethod
-    def _audit(scope: Scope, state: dict[str, object], status: int, started: float) -> None:
+    def _audit(scope: Scope, state: dict[str, object], status: int, started: float, auth: str) -> None:
         route = scope.get("route")
         template = getattr(route, "path", None) if route is not None else None
         count = state.get(RESULT_COUNT)
-        audit_log.info(
-            "key=%s route=%s %s status=%d results=%s ms=%.1f",
-            state.get(PRINCIPAL_NAME) or "-", scope.get("method", "-"),
-            template if isinstance(template, str) else "(unmatched)", status,
-            count if isinstance(count, int) else "-", (time.perf_counter() - started) * 1000,
-        )
+        fields = {
+            "key": state.get(PRINCIPAL_NAME) or "-", "method": str(scope.get("method", "-")),
+            "route": template if isinstance(template, str) else "(unmatched)", "status": status,
+            "results": count if isinstance(count, int) else "-",
+            "ms": round((time.perf_counter() - started) * 1000, 1), "auth": auth,
+            "request_id": current_request_id() or "-",
+        }
+        audit_log.info("key=%(key)s route=%(method)s %(route)s status=%(status)d results=%(results)s ms=%(ms).1f "
+                       "auth=%(auth)s request_id=%(request_id)s", fields, extra={ACCESS_FIELDS: fields})

@@ -1,20 +1,36 @@
-"""Request and response bodies. JSON field names are snake_case, like the contract's verdict columns."""
+"""Request and response bodies. JSON field names are snake_case, like the contract's verdict columns.
+
+Response bodies read from the graph derive from `FromRecord`: `Model.model_validate(record)` takes a Neo4j
+record (or a map inside one) as the query returns it, with camelCase keys (`accountId`, `sharedBy`), through
+validation aliases; the JSON answer keeps the snake_case field names. Graph times go through `GraphTime`, the one
+conversion of a Neo4j DateTime (or epoch milliseconds) to a Python datetime.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Final, Literal
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AliasGenerator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+from pydantic.alias_generators import to_camel
 
 from sockhound.label_decisions import TIME_RULE, decision_time_refused
+from sockhound.vocabulary import Label, Verdict
+
+__all__ = ["Label", "Verdict"]  # the one vocabulary, re-exported for the routers
 
 LOOKUP_MAX_IDS: Final = 1_000
 LABELS_MAX: Final = 1_000
 
 AccountId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
-Verdict = Literal["sockpuppet", "suspect", "clear"]
-LabelValue = Literal["abusive", "benign"]
 AllowListKind = Literal["subnet", "payment", "prompt"]
 
 
@@ -28,31 +44,59 @@ def _timestamp_text(value: object) -> object:
 Timestamp = Annotated[datetime, BeforeValidator(_timestamp_text)]
 
 
+def _graph_time(value: object) -> object:
+    """A time as the graph gives it: a Neo4j DateTime (`to_native`), or epoch milliseconds (an int); anything
+    else (a datetime, None) as it is."""
+    to_native = getattr(value, "to_native", None)
+    if callable(to_native):
+        return to_native()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value / 1000, tz=UTC)
+    return value
+
+
+GraphTime = Annotated[datetime | None, BeforeValidator(_graph_time)]
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class EvidenceRecord(BaseModel):
+class FromRecord(BaseModel):
+    """A response body validated from a record's camelCase keys; answered with snake_case names. Every field is
+    marked required in the response schema (it is always sent, null or not), so generated clients get no
+    `Unset` for them."""
+
+    model_config = ConfigDict(alias_generator=AliasGenerator(validation_alias=to_camel), validate_by_name=True,
+                              validate_by_alias=True, json_schema_serialization_defaults_required=True)
+
+
+class AccountBrief(FromRecord):
+    """What every answer says about an account it names."""
+
+    account_id: str
+    verdict: Verdict
+    risk: float = Field(ge=0.0, le=1.0)
+
+
+class EvidenceRecord(FromRecord):
     """One step of the account's risk waterfall (from the last detection run)."""
 
     kind: str = Field(description="`network` (its community as a whole), a channel of its own tie (e.g. `payment`, "
                                   "`linked`, `volume`; docs/scoring.md) or `labelAbusive` / `labelBenign`.")
-    description: str
-    value: float
-    weight: float = Field(description="Log-odds per unit of the feature.")
-    log_odds: float
-    contribution: float = Field(description="How much this record moved the risk (risk units).")
+    description: str = ""
+    value: float = 0.0
+    weight: float = Field(default=0.0, description="Log-odds per unit of the feature.")
+    log_odds: float = 0.0
+    contribution: float = Field(default=0.0, description="How much this record moved the risk (risk units).")
     items: int | None = Field(default=None, description="Shared evidence nodes of this kind.")
     shared_by: int | None = Field(default=None, description="Accounts sharing the rarest of them.")
     evidence_weight: float | None = None
 
 
-class AccountSummary(BaseModel):
-    account_id: str
-    verdict: Verdict
-    risk: float = Field(ge=0.0, le=1.0)
+class AccountSummary(AccountBrief):
     network_id: str | None
-    label: LabelValue | None = Field(description="The latest label decision (ban / clearance), if any.")
+    label: Label | None = Field(description="The latest label decision (ban / clearance), if any.")
     status: str
 
 
@@ -71,7 +115,7 @@ class LookupResponse(BaseModel):
     not_found: list[str]
 
 
-class SharedEvidence(BaseModel):
+class SharedEvidence(FromRecord):
     kind: str = Field(description="payment, ip, subnet, exact, template, nearband, upstream, sync or email.")
     key: str = Field(description="The evidence node's keyed hash (never a raw value).")
     shared_by: int = Field(description="How many accounts share it.")
@@ -79,10 +123,7 @@ class SharedEvidence(BaseModel):
     ignored: str | None = Field(default=None, description="`allow-listed` when it links nothing.")
 
 
-class LinkedAccount(BaseModel):
-    account_id: str
-    verdict: Verdict
-    risk: float
+class LinkedAccount(AccountBrief):
     network_id: str | None
     link_weight: float = Field(description="Sum of the shared evidence weights.")
     shared_count: int = Field(description="Shared evidence items in all; `shared` lists the heaviest of them.")
@@ -96,23 +137,20 @@ class LinksPage(BaseModel):
     next_cursor: str | None
 
 
-class NetworkMember(BaseModel):
-    account_id: str
-    verdict: Verdict
-    risk: float
-    label: LabelValue | None
+class NetworkMember(AccountBrief):
+    label: Label | None
     status: str
-    created_at: datetime | None
+    created_at: GraphTime
 
 
-class EvidenceKindSummary(BaseModel):
+class EvidenceKindSummary(FromRecord):
     kind: str
     shared_nodes: int = Field(description="Evidence nodes of this kind shared by two or more members.")
     max_members: int = Field(description="The most members any one of them links.")
     common_nodes: int = Field(description="How many of them are common hubs (link nothing).")
 
 
-class NetworkEvidenceRecord(BaseModel):
+class NetworkEvidenceRecord(FromRecord):
     """Why a community was called a network: one channel of the network model's evidence (docs/scoring.md)."""
 
     kind: str = Field(description="The channel: payment, address, email, prompt, sync, burst, linked (traces); "
@@ -123,12 +161,11 @@ class NetworkEvidenceRecord(BaseModel):
     description: str
     members: int = Field(description="Members showing the channel.")
     share: float = Field(description="Estimated share of the network's own members that show it (EM).")
-    null_share: float = Field(validation_alias=AliasChoices("nullShare", "null_share"),
-                              description="How often an account shows it by chance (null model, same data).")
+    null_share: float = Field(description="How often an account shows it by chance (null model, same data).")
     evidence: float = Field(description="Nats of evidence this channel gives that the community is one network.")
 
 
-class NetworkSummary(BaseModel):
+class NetworkSummary(FromRecord):
     network_id: str
     size: int
     risk: float
@@ -143,8 +180,38 @@ class NetworkDetail(NetworkSummary):
     evidence: list[EvidenceKindSummary]
     evidence_records: list[NetworkEvidenceRecord] = Field(
         description="Why the community was called a network: the network model's evidence, strongest first.")
-    members: list[NetworkMember]
-    members_truncated: bool
+    members: list[NetworkMember] = Field(description="The first page of members, riskiest first.")
+    members_truncated: bool = Field(description="True when the network has more members than this page.")
+    members_next_cursor: str | None = Field(
+        description="The `cursor` of `GET /v1/networks/{network_id}/members` for the next page; null at the end.")
+
+
+class MembersPage(FromRecord):
+    network_id: str
+    size: int = Field(description="All members of the network.")
+    members: list[NetworkMember] = Field(description="Riskiest first, then by account id.")
+    next_cursor: str | None
+
+
+class RunBrief(FromRecord):
+    run_id: str
+    status: str = Field(description="running, complete or failed.")
+    started_at: GraphTime
+    finished_at: GraphTime
+
+
+class LatestRun(RunBrief):
+    """The detection run the current verdicts come from, and what changed in the graph since it started."""
+
+    counts: dict[str, float] = Field(description="What the run counted (accounts, networks, verdicts, ...).")
+    loads_since: int = Field(description="Load batches completed after the run started (not in its verdicts).")
+    last_load_at: GraphTime = Field(description="When the last of them completed.")
+    accounts_loaded_since: int = Field(description="Accounts those batches touched.")
+    labels_since: int = Field(description="Label decisions recorded after the run started (the next run uses them).")
+    accounts_not_scored: int = Field(description="Accounts whose verdict is not from this run (new since, or "
+                                     "never scored).")
+    later_runs: list[RunBrief] = Field(description="Runs started after it that have not completed (running or "
+                                       "failed).")
 
 
 class NetworksPage(BaseModel):
@@ -152,17 +219,14 @@ class NetworksPage(BaseModel):
     next_cursor: str | None
 
 
-class IpAccount(BaseModel):
-    account_id: str
-    verdict: Verdict
-    risk: float
+class IpAccount(AccountBrief):
     network_id: str | None
     exchanges: int = Field(description="Exchanges the account sent from this address.")
-    first_seen: datetime | None
-    last_seen: datetime | None
+    first_seen: GraphTime
+    last_seen: GraphTime
 
 
-class IpAccountsPage(BaseModel):
+class IpAccountsPage(FromRecord):
     ip_key: str = Field(description="The address's keyed hash; the raw address is neither stored nor returned.")
     version: int | None
     account_count: int | None
@@ -175,7 +239,7 @@ class IpAccountsPage(BaseModel):
 
 class LabelIn(Body):
     account_id: AccountId
-    label: LabelValue
+    label: Label
     source: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = Field(
         default=None, description="Who decided, as the sender says: kept as a claim. The decision's provenance is "
         "always the API key's name.")
@@ -194,9 +258,9 @@ class LabelsRequest(Body):
     labels: list[LabelIn] = Field(min_length=1, max_length=LABELS_MAX)
 
 
-class RecordedLabel(BaseModel):
+class RecordedLabel(FromRecord):
     account_id: str
-    label: LabelValue
+    label: Label
 
 
 class LabelsResponse(BaseModel):
@@ -212,15 +276,15 @@ class AllowListEntryIn(Body):
     expires_at: Timestamp | None = Field(default=None, description="Null: never expires.")
 
 
-class AllowListEntryOut(BaseModel):
+class AllowListEntryOut(FromRecord):
     kind: AllowListKind
     key: str | None = Field(description="The entry's keyed hash, shown only when it was added by that key: the key "
                             "of a raw value is never told (it would confirm guesses against the graph).")
     entry_id: str | None = Field(description="Names the entry for `DELETE /v1/allowlist/{entry_id}`.")
     reason: str | None
     added_by: str | None
-    added_at: datetime | None
-    expires_at: datetime | None
+    added_at: GraphTime
+    expires_at: GraphTime
     active: bool
 
 
@@ -236,17 +300,14 @@ class Readiness(BaseModel):
     status: Literal["ready"]
 
 
-class GraphAccount(BaseModel):
+class GraphAccount(AccountBrief):
     """A member of the network, as a node of its evidence graph."""
 
-    account_id: str
-    verdict: Verdict
-    risk: float
-    label: LabelValue | None
+    label: Label | None
     status: str
 
 
-class GraphEvidence(BaseModel):
+class GraphEvidence(FromRecord):
     """An evidence node two or more of the shown members share (never a `common` one)."""
 
     id: str = Field(description="`kind:key`, unique in the graph; edges name it.")
@@ -260,14 +321,14 @@ class GraphEvidence(BaseModel):
         "allow-listed.")
 
 
-class GraphEdge(BaseModel):
+class GraphEdge(FromRecord):
     """An account's link to an evidence node, with the relationship's aggregates where it has them."""
 
     account_id: str
     evidence_id: str
     count: int | None = Field(description="Exchanges over this link (addresses, subnets, prompt fingerprints).")
-    first_seen: datetime | None
-    last_seen: datetime | None
+    first_seen: GraphTime
+    last_seen: GraphTime
 
 
 class EvidenceKindShown(BaseModel):
@@ -288,3 +349,25 @@ class NetworkGraph(BaseModel):
     member_limit: int
     evidence_per_kind: int
     truncated: bool = Field(description="True when members or evidence nodes were left out by the caps.")
+
+
+class CaseMember(NetworkMember):
+    prior_risk: float | None = Field(description="The waterfall's starting point, before any evidence.")
+    evidence: list[EvidenceRecord] = Field(description="Every record of the member's risk waterfall, as stored "
+                                           "by the detection run that scored it.")
+
+
+class CaseFile(FromRecord):
+    """Everything about one network for an investigation or an appeal: what it is, who is in it with each
+    member's verdict and why, and the evidence two or more of its members share (keyed hashes, never raw)."""
+
+    generated_at: datetime
+    network: NetworkSummary
+    first_run_id: str | None
+    features: dict[str, float]
+    evidence_records: list[NetworkEvidenceRecord]
+    members: list[CaseMember]
+    members_truncated: bool = Field(description="True when the network has more members than the case holds.")
+    shared_evidence: list[GraphEvidence] = Field(description="Evidence nodes two or more members share (never a "
+                                                 "`common` one), those supplying the most linkage first.")
+    links: list[GraphEdge] = Field(description="Which member links which shared evidence node.")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Final
 
+from asgi_correlation_id import correlation_id
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -32,6 +33,8 @@ class Problem(BaseModel):
     detail: str | None = None
     instance: str | None = Field(default=None, description="The request path.")
     errors: list[FieldError] | None = Field(default=None, description="Each invalid field (422 only).")
+    request_id: str | None = Field(default=None, description="The request's id, as in its `X-Request-ID` "
+                                   "response header and in the server's access log.")
 
 
 class ProblemError(Exception):
@@ -82,7 +85,7 @@ def problem_response(request: Request, status: int, slug: str, detail: str | Non
     except ValueError:
         title = "Error"
     problem = Problem(type=PROBLEM_TYPE_BASE + slug, title=title, status=status, detail=detail,
-                      instance=_instance(request), errors=errors)
+                      instance=_instance(request), errors=errors, request_id=correlation_id.get())
     return JSONResponse(problem.model_dump(exclude_none=True), status_code=status, headers=headers,
                         media_type=PROBLEM_MEDIA_TYPE)
 
@@ -124,17 +127,24 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     return problem_response(request, error.status_code, slug, str(error.detail), headers or None)
 
 
+HTTP_METHODS: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
 def _allowed_methods(request: Request) -> list[str]:
-    methods: set[str] = set()
-    for route in request.app.routes:
-        if isinstance(route, BaseRoute) and route.matches(request.scope)[0] != Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
-    return sorted(methods)
+    """The methods some route fully matches for this path: each method is tried against the app's routes
+    (`BaseRoute.matches`, which included routers implement too, so nested routes are found)."""
+    routes = [route for route in request.app.routes if isinstance(route, BaseRoute)]
+    return [method for method in HTTP_METHODS
+            if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)]
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
-    log.exception("unexpected error serving %s %s", request.method, route_template(request))
-    return problem_response(request, 500, "internal-error", "an unexpected error; it has been logged")
+    """Starlette answers this one outside every middleware, so the request id header is set here."""
+    request_id = correlation_id.get()
+    log.exception("unexpected error serving %s %s (request_id=%s)", request.method, route_template(request),
+                  request_id)
+    return problem_response(request, 500, "internal-error", "an unexpected error; it has been logged",
+                            {"X-Request-ID": request_id} if request_id else None)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

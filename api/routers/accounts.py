@@ -2,46 +2,26 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
 from api.dependencies import DetectionDep, GatewayDep, Reader
-from api.evidence import active_allow_list_keys
+from api.evidence import active_allow_list_keys, explanation_records
 from api.guard import count_results
 from api.models import (
     AccountSummary,
     AccountVerdict,
-    EvidenceRecord,
     LinkedAccount,
     LinksPage,
     LookupRequest,
     LookupResponse,
-    SharedEvidence,
 )
 from api.pagination import encode_cursor, offset_of
 from api.problems import PROBLEM_RESPONSES, NotFoundError
 
 router = APIRouter(prefix="/v1", tags=["accounts"], responses=PROBLEM_RESPONSES)
 AccountPath = Annotated[str, Path(min_length=1, max_length=128, description="The platform's account id.")]
-
-
-def evidence_records(explanation: str | None, limit: int) -> tuple[float | None, list[EvidenceRecord]]:
-    """The prior and the top `limit` records of a stored explanation (JSON written by detection)."""
-    if not explanation:
-        return None, []
-    stored: dict[str, Any] = json.loads(explanation)
-    records = [
-        EvidenceRecord(
-            kind=item["kind"], description=item.get("description", ""), value=item.get("value", 0.0),
-            weight=item.get("weight", 0.0), log_odds=item.get("logOdds", 0.0),
-            contribution=item.get("contribution", 0.0), items=item.get("items"), shared_by=item.get("sharedBy"),
-            evidence_weight=item.get("evidenceWeight"),
-        )
-        for item in stored.get("records", [])[:limit]
-    ]
-    return stored.get("prior", {}).get("contribution"), records
 
 
 @router.get("/accounts/{account_id}", response_model=AccountVerdict, summary="An account's verdict and why")
@@ -53,25 +33,16 @@ async def get_account(
     if not records:
         raise NotFoundError("account", account_id)
     record = records[0]
-    prior, top = evidence_records(record["explanation"], evidence)
+    prior, top = explanation_records(record["explanation"], evidence)
     count_results(request, 1)
-    return AccountVerdict(
-        account_id=record["accountId"], verdict=record["verdict"], risk=record["risk"],
-        network_id=record["networkId"], label=record["label"], status=record["status"], run_id=record["runId"],
-        prior_risk=prior, top_evidence=top,
-    )
+    return AccountVerdict.model_validate({**record, "priorRisk": prior, "topEvidence": top})
 
 
 @router.post("/accounts:lookup", response_model=LookupResponse, summary="Verdicts of up to 1,000 accounts")
 async def lookup_accounts(body: LookupRequest, request: Request, gateway: GatewayDep, _: Reader) -> LookupResponse:
     wanted = list(dict.fromkeys(body.account_ids))
     [record] = await gateway.read("api/accounts_lookup", {"accountIds": wanted})
-    found = {
-        row["accountId"]: AccountSummary(
-            account_id=row["accountId"], verdict=row["verdict"], risk=row["risk"],
-            network_id=row["networkId"], label=row["label"], status=row["status"])
-        for row in record["accounts"]
-    }
+    found = {row["accountId"]: AccountSummary.model_validate(row) for row in record["accounts"]}
     count_results(request, len(found))
     return LookupResponse(accounts=[found[account] for account in wanted if account in found],
                           not_found=[account for account in wanted if account not in found])
@@ -79,7 +50,7 @@ async def lookup_accounts(body: LookupRequest, request: Request, gateway: Gatewa
 
 @router.get("/accounts/{account_id}/links", response_model=LinksPage,
             summary="Accounts linked to this one, with the shared evidence, strongest first")
-async def account_links(
+async def list_account_links(
     request: Request, account_id: AccountPath, gateway: GatewayDep, detection: DetectionDep, _: Reader,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     shared: Annotated[int, Query(ge=1, le=500, description="Shared items listed per link (heaviest first).")] = 20,
@@ -95,14 +66,7 @@ async def account_links(
     total = int(record["total"])
     if total == 0 and not await gateway.read("api/account_exists", {"accountIds": [account_id]}):
         raise NotFoundError("account", account_id)
-    links = [
-        LinkedAccount(
-            account_id=link["accountId"], verdict=link["verdict"], risk=link["risk"], network_id=link["networkId"],
-            link_weight=link["linkWeight"], shared_count=link["sharedCount"],
-            shared=[SharedEvidence(kind=item["kind"], key=item["key"], shared_by=item["sharedBy"] or 0,
-                                   weight=item["weight"], ignored=item["ignored"]) for item in link["shared"]])
-        for link in record["links"]
-    ]
+    links = [LinkedAccount.model_validate(link) for link in record["links"]]
     following = offset + limit
     count_results(request, len(links))
     return LinksPage(account_id=account_id, total=total, links=links,

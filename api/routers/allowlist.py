@@ -9,7 +9,7 @@ key, for whoever knows it). Every add and removal leaves an `AllowListEvent` in 
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
@@ -26,22 +26,15 @@ EXPIRY_GRACE_MS = 60_000
 """An `expires_at` up to this far in the past is clock skew, not a request for an already-expired entry."""
 
 
-def _datetime(epoch_ms: int | None) -> datetime | None:
-    return None if epoch_ms is None else datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
-
-
 async def _entries(gateway: GatewayDep) -> list[AllowListEntryOut]:
     return [
-        AllowListEntryOut(kind=record["kind"], key=record["key"] if record["keyGiven"] else None,
-                          entry_id=record["entryId"], reason=record["reason"], added_by=record["addedBy"],
-                          added_at=_datetime(record["addedAt"]), expires_at=_datetime(record["expiresAt"]),
-                          active=record["active"])
+        AllowListEntryOut.model_validate({**record, "key": record["key"] if record["keyGiven"] else None})
         for record in await gateway.read("detect/allow_list_entries", {"now": int(time.time() * 1000)})
     ]
 
 
 @router.get("/allowlist", response_model=AllowListEntries, summary="Allow-list entries (expired ones too)")
-async def list_allow_list(request: Request, gateway: GatewayDep, _: Reader) -> AllowListEntries:
+async def list_allow_list_entries(request: Request, gateway: GatewayDep, _: Reader) -> AllowListEntries:
     entries = await _entries(gateway)
     count_results(request, len(entries))
     return AllowListEntries(entries=entries)

@@ -44,5 +44,4 @@ async def record_labels(body: LabelsRequest, request: Request, gateway: GatewayD
                      "decisionKey": label_decision_key(label.account_id, label.label, identity, at)})
     records = await gateway.write("api/record_labels", {"rows": rows, "recordedBy": principal.name})
     count_results(request, len(records))
-    return LabelsResponse(recorded=[RecordedLabel(account_id=record["accountId"], label=record["label"])
-                                    for record in records])
+    return LabelsResponse(recorded=[RecordedLabel.model_validate(dict(record)) for record in records])

@@ -48,7 +48,7 @@ WITH b, kind, key, k, listed,
           ELSE coalesce($kindWeights[kind], 0.0) * log(accounts / k) / log(accounts / 2.0) END AS rawWeight
 WITH b, kind, key, k, listed, CASE WHEN rawWeight < 0 THEN 0.0 ELSE rawWeight END AS weight
 ORDER BY weight DESC, kind, key
-WITH b, collect({kind: kind, key: key, sharedBy: k, weight: weight,
+WITH b, collect({kind: kind, key: key, sharedBy: coalesce(k, 0), weight: weight,
                  ignored: CASE WHEN listed THEN 'allow-listed' ELSE null END}) AS shared
 WITH b, shared, reduce(total = 0.0, item IN shared | total + item.weight) AS linkWeight
 ORDER BY linkWeight DESC, b.accountId

@@ -6,7 +6,7 @@ CALL (ip) {
   MATCH (a:Account)-[r:SEEN_FROM]->(ip)
   WITH a, r ORDER BY r.count DESC, a.accountId SKIP $skip LIMIT $limit
   RETURN collect({accountId: a.accountId, verdict: coalesce(a.verdict, 'clear'), risk: coalesce(a.risk, 0.0),
-                  networkId: a.networkId, exchanges: r.count, firstSeen: r.firstSeen, lastSeen: r.lastSeen})
+                  networkId: a.networkId, exchanges: coalesce(r.count, 0), firstSeen: r.firstSeen, lastSeen: r.lastSeen})
          AS accounts
 }
 RETURN ip.key AS ipKey, ip.version AS version, ip.accountCount AS accountCount,

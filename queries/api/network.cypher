@@ -6,6 +6,6 @@ CALL (n) {
   RETURN collect({accountId: a.accountId, verdict: coalesce(a.verdict, 'clear'), risk: coalesce(a.risk, 0.0),
                   label: a.label, status: coalesce(a.status, 'active'), createdAt: a.createdAt}) AS members
 }
-RETURN n.networkId AS networkId, n.size AS size, n.risk AS risk, n.verdict AS verdict,
+RETURN n.networkId AS networkId, coalesce(n.size, 0) AS size, coalesce(n.risk, 0.0) AS risk, n.verdict AS verdict,
        coalesce(n.status, 'active') AS status, n.features AS features, n.firstRunId AS firstRunId,
        n.runId AS runId, n.evidence AS evidenceRecords, members

@@ -53,7 +53,7 @@ CALL (shown) {
   WITH kind, collect({key: e.key, sharedBy: e.accountCount, subnetKey: e.subnetKey, links: links}) AS ranked
   RETURN collect({kind: kind, available: size(ranked), nodes: ranked[..$evidencePerKind]}) AS evidence
 }
-RETURN n.size AS size,
+RETURN coalesce(n.size, 0) AS size,
        [a IN shown | {accountId: a.accountId, verdict: coalesce(a.verdict, 'clear'), risk: coalesce(a.risk, 0.0),
                       label: a.label, status: coalesce(a.status, 'active')}] AS members,
        evidence

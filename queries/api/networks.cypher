@@ -6,7 +6,7 @@ WHERE ($verdict IS NULL OR n.verdict = $verdict)
   AND coalesce(n.risk, 0.0) >= $minRisk
   AND ($afterRisk IS NULL OR coalesce(n.risk, 0.0) < $afterRisk
        OR (coalesce(n.risk, 0.0) = $afterRisk AND n.networkId > $afterNetworkId))
-RETURN n.networkId AS networkId, n.size AS size, coalesce(n.risk, 0.0) AS risk, n.verdict AS verdict,
+RETURN n.networkId AS networkId, coalesce(n.size, 0) AS size, coalesce(n.risk, 0.0) AS risk, n.verdict AS verdict,
        coalesce(n.status, 'active') AS status, n.runId AS runId
 ORDER BY risk DESC, networkId
 LIMIT $limit

@@ -131,6 +131,15 @@ def test_account_errors(client: TestClient) -> None:
     assert_problem(client.delete(f"/v1/accounts/{RING_A[0]}", headers=bearer(READ_KEY)), 405)
 
 
+def test_405_names_the_allowed_methods(client: TestClient) -> None:
+    for method, path, allowed in [("DELETE", f"/v1/accounts/{RING_A[0]}", "GET"), ("PUT", "/v1/allowlist", "GET, POST"),
+                                  ("GET", "/v1/labels", "POST"), ("PATCH", "/healthz", "GET"),
+                                  ("GET", f"/v1/allowlist/subnet/{NO_SUCH_KEY}", "DELETE")]:
+        refused = client.request(method, path, headers=bearer(READ_WRITE_KEY))
+        assert_problem(refused, 405)
+        assert refused.headers["allow"] == allowed, (method, path)
+
+
 def test_lookup_many(client: TestClient, world_graph: pd.DataFrame) -> None:
     asked = [*RING_A[:3], "missing-1", RING_A[0], BENIGN[0]]
     body = client.post("/v1/accounts:lookup", json={"account_ids": asked}, headers=bearer(READ_KEY)).json()

@@ -37,6 +37,7 @@ def test_wrong_key_is_401_and_too_many_calls_are_429_with_retry_after(
         assert "rate limit" in problem["detail"]
         assert 1 <= int(refused.headers["retry-after"]) <= 60
         assert refused.headers["cache-control"] == "no-store"
+        assert problem["request_id"] == refused.headers["x-request-id"]  # the guard's own 429 carries the id
         # The limit is per key: another key is still served, and wrong keys never used up the reader's budget.
         assert http.get("/v1/networks", headers=bearer(READ_WRITE_KEY)).status_code == 200
         assert http.get("/healthz").status_code == 200  # outside /v1: not limited

@@ -49,3 +49,23 @@ def test_every_dependency_is_pinned_with_hashes(lock: str, extra: str | None) ->
     assert all(count > 0 for count in locked.values()), "every pinned package carries its hashes"
     if extra is None:
         assert "pytest" not in locked, "the image's lock holds no development tools"
+
+
+def versions(lock: Path) -> dict[str, str]:
+    """Package -> pinned version."""
+    found: dict[str, str] = {}
+    for line in lock.read_text().splitlines():
+        if "==" in line and not line.startswith((" ", "#")):
+            name, version = line.split("==", 1)
+            found[canonical(name)] = version.split()[0].rstrip("\\").strip()
+    return found
+
+
+def test_runtime_and_dev_locks_pin_the_same_versions() -> None:
+    """The image runs what the tests ran: a package both locks hold has one version (`make lock` compiles the
+    runtime lock constrained by the dev lock)."""
+    runtime = versions(REPO_ROOT / "requirements.lock")
+    dev = versions(REPO_ROOT / "requirements-dev.lock")
+    differ = {name: (runtime[name], dev[name]) for name in runtime.keys() & dev.keys() if runtime[name] != dev[name]}
+    assert not differ, f"runtime vs dev lock disagree: {differ}; run `make lock`"
+    assert runtime.keys() <= dev.keys(), "the dev lock holds everything the image installs"
