@@ -169,7 +169,7 @@ class SpillWatcher(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.is_set():
-            for path in self.reports.glob("spill-*/**/*"):
+            for path in self._listing():
                 try:
                     status = path.stat()
                     if not stat.S_ISREG(status.st_mode):
@@ -184,6 +184,13 @@ class SpillWatcher(threading.Thread):
                 except FileNotFoundError:  # removed between the listing and the read
                     continue
             self.stop.wait(0.005)
+
+    def _listing(self) -> list[Path]:
+        """The spill files now; a directory removed while it is walked ends this listing, not the watcher."""
+        try:
+            return list(self.reports.glob("spill-*/**/*"))
+        except FileNotFoundError:
+            return []
 
 
 def test_the_engine_spill_is_private_and_holds_no_raw_value(
