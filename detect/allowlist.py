@@ -23,8 +23,9 @@ from sockhound.graph import read_query, write_query
 from sockhound.key_check import verify_graph_key
 from sockhound.privacy import IPV4_SUBNET_BITS, IPV6_SUBNET_BITS, KIND_PAYMENT, KIND_SUBNET, KeyedHasher
 from sockhound.settings import Settings
+from sockhound.vocabulary import AllowListKind
 
-ALLOW_LIST_KINDS: Final = ("subnet", "payment", "prompt")
+ALLOW_LIST_KINDS: Final = tuple(AllowListKind)
 KEY_PATTERN: Final = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -66,9 +67,9 @@ def allow_list_keys(kind: str, value: str, hasher: KeyedHasher) -> list[str]:
         raise ValueError(f"unknown allow-list kind {kind!r}; expected one of {', '.join(ALLOW_LIST_KINDS)}")
     if KEY_PATTERN.match(value.strip()):
         return [value.strip()]
-    if kind == "subnet":
+    if kind == AllowListKind.SUBNET:
         return [hasher.hash_one(KIND_SUBNET, _subnet_text(value))]
-    if kind == "payment":
+    if kind == AllowListKind.PAYMENT:
         return [hasher.hash_one(KIND_PAYMENT, value.strip())]
     from sockhound.fingerprints import PromptFingerprinter  # heavy import, only for prompt text
 

@@ -20,6 +20,7 @@ from detect.config import DetectionSettings
 from sockhound.errors import BadInputError
 from sockhound.graph import read_query
 from sockhound.settings import Settings
+from sockhound.vocabulary import ALLOW_LIST_KIND_OF, EvidenceKind
 
 
 class UnknownAccountError(BadInputError, LookupError):
@@ -74,9 +75,9 @@ def pair_explanation(settings: Settings, driver: Driver, account_id: str, other_
             ignored = "common"
         elif shared_by > detection.hub_caps.get(kind, 0):
             ignored = "hub"
-        elif (kind == "payment" and record["key"] in allowed.get("payment", set())) or (
-            kind in ("ip", "subnet") and record["subnetKey"] in allowed.get("subnet", set())) or (
-            kind in ("exact", "template", "nearband", "upstream") and record["key"] in allowed.get("prompt", set())):
+        elif kind in ALLOW_LIST_KIND_OF and (
+                record["subnetKey"] if kind == EvidenceKind.IP else record["key"]
+        ) in allowed.get(ALLOW_LIST_KIND_OF[kind], set()):
             ignored = "allow-listed"
         weight = 0.0 if ignored else rarity_weight(detection.kind_weights.get(kind, 0.0), shared_by, accounts)
         shared.append({"kind": kind, "key": record["key"], "sharedBy": shared_by, "weight": weight,
