@@ -7,6 +7,7 @@ import logging
 import time
 
 import pytest
+from pydantic import SecretStr
 
 from sockhound.errors import DatabaseUnavailableError
 from sockhound.graph import Graph, connected_graph, open_driver
@@ -15,8 +16,8 @@ from tests.conftest import free_port
 
 
 def dead_settings(**overrides: float) -> Settings:
-    return Settings(neo4j_uri=f"bolt://127.0.0.1:{free_port()}", neo4j_password="not-a-real-password",
-                    **overrides)  # type: ignore[arg-type]
+    return Settings(neo4j_uri=f"bolt://127.0.0.1:{free_port()}", neo4j_password=SecretStr("not-a-real-password"),
+                    **overrides)  # type: ignore[arg-type]  # the fields are floats
 
 
 def test_opening_a_graph_waits_a_bounded_while_then_says_what_is_wrong(caplog: pytest.LogCaptureFixture) -> None:
