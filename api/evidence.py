@@ -7,18 +7,15 @@ import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
 from api.database import GraphGateway
 from api.models import EvidenceRecord
 from detect.config import DetectionSettings
 from detect.explain import rarity_weight
+from sockhound.vocabulary import ALLOW_LIST_KIND_OF
 
 IgnoredReason = Literal["hub-cap", "allow-listed"]
-PROMPT_KINDS: Final = ("exact", "template", "nearband", "upstream")
-# Evidence kind -> the allow-list kind that silences it (an address is listed through its subnet).
-ALLOW_LIST_KIND_OF: Final = {"payment": "payment", "ip": "subnet", "subnet": "subnet",
-                             **{kind: "prompt" for kind in PROMPT_KINDS}}
 
 
 async def active_allow_list_keys(gateway: GraphGateway) -> dict[str, set[str]]:

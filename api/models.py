@@ -23,15 +23,14 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from sockhound.label_decisions import TIME_RULE, decision_time_refused
-from sockhound.vocabulary import Label, Verdict
+from sockhound.vocabulary import AllowListKind, Label, Verdict
 
-__all__ = ["Label", "Verdict"]  # the one vocabulary, re-exported for the routers
+__all__ = ["AllowListKind", "Label", "Verdict"]  # the one vocabulary, re-exported for the routers
 
 LOOKUP_MAX_IDS: Final = 1_000
 LABELS_MAX: Final = 1_000
 
 AccountId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
-AllowListKind = Literal["subnet", "payment", "prompt"]
 
 
 def _timestamp_text(value: object) -> object:

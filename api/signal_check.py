@@ -53,11 +53,11 @@ from sockhound.privacy import (
     normalise_email,
 )
 from sockhound.sensitive import contains_card_number
-from sockhound.vocabulary import Label, Verdict
+from sockhound.vocabulary import AccountStatus, Label, Verdict
 
 PROMPT_MAX_CHARS: Final = 32_768
 MAX_ACCOUNTS_SHOWN: Final = 50
-BANNED_STATUS: Final = "banned"
+BANNED_STATUS: Final = AccountStatus.BANNED
 
 Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from sockhound.errors import ExitCode, SockhoundError
-from sockhound.graph import connected_driver
+from sockhound.graph import connected_graph
 from sockhound.migrations import apply_migrations
 from sockhound.runtime import local_neo4j
 from sockhound.runtime.credentials import password_file
@@ -73,8 +73,8 @@ def status_command() -> None:
 def migrate_command() -> None:
     """Apply the schema migrations in queries/schema that this database has not seen yet."""
     settings = get_settings()
-    with connected_driver(settings) as driver:
-        outcome = apply_migrations(settings, driver)
+    with connected_graph(settings) as graph:
+        outcome = apply_migrations(graph)
     for name in outcome.applied:
         typer.echo(f"applied {name}")
     typer.echo(f"{len(outcome.applied)} applied, {len(outcome.already_applied)} already applied")

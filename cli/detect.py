@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from cli.support import cli_driver, read_input_csv
+from cli.support import read_input_csv
 from detect.allowlist import ALLOW_LIST_KINDS, add_entry, list_entries, remove_entry
 from detect.config import get_detection_settings
 from detect.evaluation import evaluate_verdicts
@@ -22,6 +22,7 @@ from detect.export import verdicts_frame, write_verdicts
 from detect.pipeline import run_detection
 from loaders.contract import TRUTH_COLUMNS
 from sockhound.errors import BadInputError
+from sockhound.graph import connected_graph
 from sockhound.settings import get_settings
 
 export_app = typer.Typer(help="Export detection results in the contract's formats.", no_args_is_help=True)
@@ -36,8 +37,8 @@ def detect_command(
     if verbose:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
     settings = get_settings()
-    with cli_driver(settings) as driver:
-        result = run_detection(settings, driver, get_detection_settings())
+    with connected_graph(settings) as graph:
+        result = run_detection(graph.settings, graph.driver, get_detection_settings())
     counts = result.counts
     typer.echo(
         f"{result.run_id}: {counts.get('accounts', 0):,} accounts, {counts.get('networks', 0):,} networks; "
@@ -52,8 +53,8 @@ def export_verdicts_command(
 ) -> None:
     """Write one row per account known to the graph: verdict, risk and network id."""
     settings = get_settings()
-    with cli_driver(settings) as driver:
-        frame = verdicts_frame(settings, driver)
+    with connected_graph(settings) as graph:
+        frame = verdicts_frame(graph.settings, graph.driver)
     write_verdicts(frame, out)
     typer.echo(f"wrote {len(frame):,} verdicts to {out}")
 
@@ -70,8 +71,8 @@ def evaluate_command(
         frame = read_input_csv(verdicts, "--verdicts", ("account_id", "verdict"))
     else:
         settings = get_settings()
-        with cli_driver(settings) as driver:
-            frame = verdicts_frame(settings, driver)
+        with connected_graph(settings) as graph:
+            frame = verdicts_frame(graph.settings, graph.driver)
     typer.echo(json.dumps(evaluate_verdicts(frame, truth_frame), indent=2))
 
 
@@ -83,11 +84,11 @@ def explain_command(
     """Print (JSON) why an account got its risk, or what two accounts share."""
     settings = get_settings()
     try:
-        with cli_driver(settings) as driver:
+        with connected_graph(settings) as graph:
             if other is None:
-                payload = account_explanation(settings, driver, account_id)
+                payload = account_explanation(graph, account_id)
             else:
-                payload = pair_explanation(settings, driver, account_id, other, get_detection_settings())
+                payload = pair_explanation(graph, account_id, other, get_detection_settings())
     except UnknownAccountError as error:  # bad input (exit 2), said as the CLI says it
         raise BadInputError(f"no account {error.args[0]!r} in the graph") from None
     typer.echo(json.dumps(payload, indent=2, default=str))
@@ -129,8 +130,8 @@ def allowlist_add_command(
     expires_at = _parse_expiry(expires)
     settings = get_settings()
     try:
-        with cli_driver(settings) as driver:
-            keys = add_entry(settings, driver, kind, value, reason, expires_at, added_by)
+        with connected_graph(settings) as graph:
+            keys = add_entry(graph, kind, value, reason, expires_at, added_by)
     except ValueError as error:  # a value the allow-list refuses (the message never repeats it)
         raise BadInputError(str(error)) from None
     for key in keys:
@@ -143,8 +144,8 @@ def allowlist_list_command(
 ) -> None:
     """List allow-list entries (expired ones are shown as such and no longer apply)."""
     settings = get_settings()
-    with cli_driver(settings) as driver:
-        entries = list_entries(settings, driver)
+    with connected_graph(settings) as graph:
+        entries = list_entries(graph)
     if as_json:
         typer.echo(json.dumps([entry.__dict__ for entry in entries], indent=2, default=str))
         return
@@ -160,8 +161,8 @@ def allowlist_remove_command(kind: KindOption, value: ValueOption) -> None:
     _check_kind(kind)
     settings = get_settings()
     try:
-        with cli_driver(settings) as driver:
-            removed = remove_entry(settings, driver, kind, value)
+        with connected_graph(settings) as graph:
+            removed = remove_entry(graph, kind, value)
     except ValueError as error:
         raise BadInputError(str(error)) from None
     typer.echo(f"removed {removed} entr{'y' if removed == 1 else 'ies'}")

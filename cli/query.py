@@ -33,7 +33,7 @@ from queries import CypherQuery, load_query, query_names
 from queries.browser_script import browser_script
 from queries.header import HeaderError, QueryHeader, body_parameters, parse_header, parse_literal
 from sockhound.errors import BadInputError, SockhoundError
-from sockhound.graph import connected_driver, run_read_only
+from sockhound.graph import connected_graph
 from sockhound.settings import get_settings
 from sockhound.table_format import Page, print_table
 
@@ -269,8 +269,8 @@ def query_command(
         return
     settings = get_settings()
     try:
-        with connected_driver(settings) as driver:
-            columns, records = run_read_only(settings, driver, query, parameters, timeout_s=timeout)
+        with connected_graph(settings) as graph:
+            columns, records = graph.read_only(query, parameters, timeout_s=timeout)
     except Neo4jError as error:  # WriteRefusedError (a SockhoundError) goes through as it is: exit 1
         raise SockhoundError(f"Neo4j refused {query.name}: {error.message or error}") from None
     if paging is None:

@@ -7,12 +7,13 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.support import cli_driver, read_input_csv
+from cli.support import read_input_csv
 from detect.config import get_detection_settings
 from loaders.contract import TRUTH_COLUMNS
 from reporting.build import build_report
 from reporting.data import DEFAULT_TOP_NETWORKS, ReportData, top_network_records
 from sockhound.errors import BadInputError
+from sockhound.graph import connected_graph
 from sockhound.settings import get_settings
 
 
@@ -50,8 +51,8 @@ def report_command(
     if batch is not None and not batch.is_dir():
         raise BadInputError(f"--batch {batch}: not a batch directory")
     settings = get_settings()
-    with cli_driver(settings) as driver:
-        data, files, timings = build_report(settings, driver, get_detection_settings(), truth_frame, out,
+    with connected_graph(settings) as graph:
+        data, files, timings = build_report(graph, get_detection_settings(), truth_frame, out,
                                             batch, top)
     typer.echo(_headline("sockhound", data.sockhound))
     typer.echo(_headline("baseline", data.baseline) if data.baseline is not None else f"baseline  {data.baseline_note}")

@@ -1,29 +1,16 @@
-"""What every `sockhound` command does the same way: a connected driver, and reading a CSV the user names (a
-bad one is bad input, never a traceback).
+"""What every `sockhound` command does the same way: reading a CSV the user names (a bad one is bad input, never a
+traceback). A command that needs the graph opens it with `sockhound.graph.connected_graph`.
 
 Commands raise `sockhound.errors` types and never print their own errors: `cli/app.py` maps each to one red
 line and its exit code, in one place."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
-from neo4j import Driver
 
 from sockhound.errors import BadInputError
-from sockhound.graph import connected_driver
-from sockhound.settings import Settings
-
-
-@contextmanager
-def cli_driver(settings: Settings) -> Iterator[Driver]:
-    """A connected driver for a command. The database being unreachable (at connect or mid-command) raises
-    DatabaseUnavailableError, which `cli/app.py` ends with its one-line message and exit code 3."""
-    with connected_driver(settings) as driver:
-        yield driver
 
 
 def read_input_csv(path: Path, option: str, columns: tuple[str, ...]) -> pd.DataFrame:

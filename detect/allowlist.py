@@ -17,14 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
-from neo4j import Driver
-
-from sockhound.graph import read_query, write_query
+from sockhound.graph import Graph
 from sockhound.key_check import verify_graph_key
 from sockhound.privacy import IPV4_SUBNET_BITS, IPV6_SUBNET_BITS, KIND_PAYMENT, KIND_SUBNET, KeyedHasher
-from sockhound.settings import Settings
+from sockhound.vocabulary import AllowListKind
 
-ALLOW_LIST_KINDS: Final = ("subnet", "payment", "prompt")
+ALLOW_LIST_KINDS: Final = tuple(AllowListKind)
 KEY_PATTERN: Final = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -66,9 +64,9 @@ def allow_list_keys(kind: str, value: str, hasher: KeyedHasher) -> list[str]:
         raise ValueError(f"unknown allow-list kind {kind!r}; expected one of {', '.join(ALLOW_LIST_KINDS)}")
     if KEY_PATTERN.match(value.strip()):
         return [value.strip()]
-    if kind == "subnet":
+    if kind == AllowListKind.SUBNET:
         return [hasher.hash_one(KIND_SUBNET, _subnet_text(value))]
-    if kind == "payment":
+    if kind == AllowListKind.PAYMENT:
         return [hasher.hash_one(KIND_PAYMENT, value.strip())]
     from sockhound.fingerprints import PromptFingerprinter  # heavy import, only for prompt text
 
@@ -83,27 +81,29 @@ def _epoch_ms(moment: datetime | None) -> int | None:
     return int(aware.timestamp() * 1000)
 
 
-def add_entry(settings: Settings, driver: Driver, kind: str, value: str, reason: str,
+def add_entry(graph: Graph, kind: str, value: str, reason: str,
               expires_at: datetime | None, added_by: str | None = None) -> list[str]:
     """Add (or renew) the entries for a value; returns the keys written."""
     if not reason.strip():
         raise ValueError("an allow-list entry needs a reason")
-    verify_graph_key(settings, driver, settings.hash_key())
+    settings = graph.settings
+    verify_graph_key(graph, settings.hash_key())
     keys = allow_list_keys(kind, value, KeyedHasher(settings.hash_key()))
     for key in keys:
-        write_query(settings, driver, "detect/allow_list_add", {
+        graph.write("detect/allow_list_add", {
             "kind": kind, "key": key, "reason": reason, "expiresAt": _epoch_ms(expires_at), "addedBy": added_by,
             "via": "cli", "keyGiven": is_key(value),
         })
     return keys
 
 
-def remove_entry(settings: Settings, driver: Driver, kind: str, value: str, removed_by: str | None = None) -> int:
-    verify_graph_key(settings, driver, settings.hash_key())
+def remove_entry(graph: Graph, kind: str, value: str, removed_by: str | None = None) -> int:
+    settings = graph.settings
+    verify_graph_key(graph, settings.hash_key())
     keys = allow_list_keys(kind, value, KeyedHasher(settings.hash_key()))
     removed = 0
     for key in keys:
-        records = write_query(settings, driver, "detect/allow_list_remove", {
+        records = graph.write("detect/allow_list_remove", {
             "kind": kind, "key": key, "entryId": None, "removedBy": removed_by, "via": "cli"})
         removed += int(records[0]["removed"]) if records else 0
     return removed
@@ -113,7 +113,7 @@ def _datetime(epoch_ms: int | None) -> datetime | None:
     return None if epoch_ms is None else datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
 
 
-def list_entries(settings: Settings, driver: Driver, now: datetime | None = None) -> list[AllowListEntry]:
+def list_entries(graph: Graph, now: datetime | None = None) -> list[AllowListEntry]:
     now_ms = _epoch_ms(now) if now is not None else int(time.time() * 1000)
     return [
         AllowListEntry(
@@ -121,14 +121,14 @@ def list_entries(settings: Settings, driver: Driver, now: datetime | None = None
             added_at=_datetime(record["addedAt"]), expires_at=_datetime(record["expiresAt"]),
             active=bool(record["active"]),
         )
-        for record in read_query(settings, driver, "detect/allow_list_entries", {"now": now_ms})
+        for record in graph.read("detect/allow_list_entries", {"now": now_ms})
     ]
 
 
-def active_allow_list(settings: Settings, driver: Driver) -> dict[str, set[str]]:
+def active_allow_list(graph: Graph) -> dict[str, set[str]]:
     """Keys in force now, by kind."""
     active: dict[str, set[str]] = {kind: set() for kind in ALLOW_LIST_KINDS}
-    for entry in list_entries(settings, driver):
+    for entry in list_entries(graph):
         if entry.active:
             active.setdefault(entry.kind, set()).add(entry.key)
     return active

@@ -34,6 +34,7 @@ import pandas as pd
 from scipy.stats import poisson
 
 from detect.pairs import SharedPairs, chance_of_agreeing, pair_agreement
+from sockhound.vocabulary import PROMPT_KINDS, EvidenceKind, Label
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -80,11 +81,11 @@ FAMILY_OF: Final[dict[Channel, Family]] = {
 }
 # Evidence kinds of the graph (item kinds) per shared-trace channel.
 ITEM_CHANNELS: Final[dict[Channel, tuple[str, ...]]] = {
-    Channel.PAYMENT: ("payment",),
-    Channel.ADDRESS: ("ip", "subnet"),  # an address implies its subnet: one trace, not two
-    Channel.EMAIL: ("email",),
-    Channel.PROMPT: ("exact", "template", "nearband", "upstream"),
-    Channel.SYNC: ("sync",),
+    Channel.PAYMENT: (EvidenceKind.PAYMENT,),
+    Channel.ADDRESS: (EvidenceKind.IP, EvidenceKind.SUBNET),  # an address implies its subnet: one trace
+    Channel.EMAIL: (EvidenceKind.EMAIL,),
+    Channel.PROMPT: PROMPT_KINDS,
+    Channel.SYNC: (EvidenceKind.SYNC,),
 }
 CHANNEL_DESCRIPTIONS: Final[dict[Channel, str]] = {
     Channel.PAYMENT: "shares a rare payment instrument with another member",
@@ -152,7 +153,7 @@ def usage_indicators(profiles: pd.DataFrame, linked: BoolArray | None = None) ->
         Channel.ROUND_THE_CLOCK: _top_decile(hours, active, reference),
         Channel.CAP_FOCUS: _top_decile(focus, active, reference),
         Channel.PREPAID: fundings.to_numpy(dtype=bool),
-        Channel.BANNED: (profiles["label"] == "abusive").to_numpy(dtype=bool),
+        Channel.BANNED: (profiles["label"] == Label.ABUSIVE).to_numpy(dtype=bool),
     }, index=profiles.index)
 
 

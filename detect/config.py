@@ -14,11 +14,9 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sockhound.env_file import env_file
+from sockhound.vocabulary import EvidenceKind
 
-EVIDENCE_KINDS: tuple[str, ...] = (
-    "payment", "ip", "subnet", "exact", "template", "nearband", "upstream", "sync", "email",
-)
-PROMPT_KINDS: tuple[str, ...] = ("exact", "template", "nearband", "upstream")
+EVIDENCE_KINDS: tuple[str, ...] = tuple(EvidenceKind)
 
 
 def _kind_weights() -> dict[str, float]:

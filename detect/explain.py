@@ -13,22 +13,20 @@ import json
 import math
 from typing import Any
 
-from neo4j import Driver
-
 from detect.allowlist import active_allow_list
 from detect.config import DetectionSettings
 from sockhound.errors import BadInputError
-from sockhound.graph import read_query
-from sockhound.settings import Settings
+from sockhound.graph import Graph
+from sockhound.vocabulary import ALLOW_LIST_KIND_OF, EvidenceKind
 
 
 class UnknownAccountError(BadInputError, LookupError):
     """No account with that id in the graph."""
 
 
-def account_explanation(settings: Settings, driver: Driver, account_id: str) -> dict[str, Any]:
+def account_explanation(graph: Graph, account_id: str) -> dict[str, Any]:
     """The stored explanation of an account (raises UnknownAccountError)."""
-    records = read_query(settings, driver, "detect/explain_account", {"accountId": account_id})
+    records = graph.read("detect/explain_account", {"accountId": account_id})
     if not records:
         raise UnknownAccountError(account_id)
     record = records[0]
@@ -55,17 +53,17 @@ def rarity_weight(kind_weight: float, shared_by: int, accounts: int) -> float:
     return max(0.0, kind_weight * math.log(accounts / shared_by) / math.log(accounts / 2.0))
 
 
-def pair_explanation(settings: Settings, driver: Driver, account_id: str, other_id: str,
+def pair_explanation(graph: Graph, account_id: str, other_id: str,
                      detection: DetectionSettings) -> dict[str, Any]:
     """What two accounts share: per evidence node its kind, how many accounts share it, and its weight
     (0 when common, above the hub cap or allow-listed, with the reason)."""
     for known in (account_id, other_id):
-        if not read_query(settings, driver, "detect/explain_account", {"accountId": known}):
+        if not graph.read("detect/explain_account", {"accountId": known}):
             raise UnknownAccountError(known)
-    accounts = int(read_query(settings, driver, "detect/account_count")[0]["accounts"])
-    allowed = active_allow_list(settings, driver)
+    accounts = int(graph.read("detect/account_count")[0]["accounts"])
+    allowed = active_allow_list(graph)
     shared: list[dict[str, Any]] = []
-    for record in read_query(settings, driver, "detect/shared_evidence",
+    for record in graph.read("detect/shared_evidence",
                              {"accountId": account_id, "otherId": other_id}):
         kind = str(record["kind"])
         shared_by = int(record["k"] or 0)
@@ -74,16 +72,16 @@ def pair_explanation(settings: Settings, driver: Driver, account_id: str, other_
             ignored = "common"
         elif shared_by > detection.hub_caps.get(kind, 0):
             ignored = "hub"
-        elif (kind == "payment" and record["key"] in allowed.get("payment", set())) or (
-            kind in ("ip", "subnet") and record["subnetKey"] in allowed.get("subnet", set())) or (
-            kind in ("exact", "template", "nearband", "upstream") and record["key"] in allowed.get("prompt", set())):
+        elif kind in ALLOW_LIST_KIND_OF and (
+                record["subnetKey"] if kind == EvidenceKind.IP else record["key"]
+        ) in allowed.get(ALLOW_LIST_KIND_OF[kind], set()):
             ignored = "allow-listed"
         weight = 0.0 if ignored else rarity_weight(detection.kind_weights.get(kind, 0.0), shared_by, accounts)
         shared.append({"kind": kind, "key": record["key"], "sharedBy": shared_by, "weight": weight,
                        "ignored": ignored})
     shared.sort(key=lambda item: (-item["weight"], item["kind"], item["key"]))
-    first = account_explanation(settings, driver, account_id)
-    second = account_explanation(settings, driver, other_id)
+    first = account_explanation(graph, account_id)
+    second = account_explanation(graph, other_id)
     return {
         "accountId": account_id,
         "otherId": other_id,

@@ -50,7 +50,7 @@ from detect.pairs import agreement_cores, shared_pairs
 from detect.scoring import Scores, explanation_json, network_evidence_records, score_accounts
 from queries import load_query
 from sockhound.gds_session import cypher_projection, open_gds
-from sockhound.graph import read_query, run_statements, write_query, write_rows
+from sockhound.graph import Graph, read_query, run_statements, write_query, write_rows
 from sockhound.settings import Settings
 from sockhound.vocabulary import Verdict
 
@@ -91,7 +91,7 @@ def new_run_id() -> str:
 def linkage_parameters(settings: Settings, driver: Driver, detection: DetectionSettings) -> dict[str, Any]:
     """The parameters of the projection and evidence queries: weights, caps, N and the allow-list keys."""
     accounts = int(read_query(settings, driver, "detect/account_count")[0]["accounts"])
-    allowed = active_allow_list(settings, driver)
+    allowed = active_allow_list(Graph(settings, driver))
     return {
         **detection.linkage_parameters(),
         "accounts": max(accounts, 3),

@@ -28,11 +28,11 @@ import pandas as pd
 from detect.channels import CHANNEL_DESCRIPTIONS, CHANNELS, FAMILY_OF, Family
 from detect.config import DetectionSettings
 from detect.network_model import NetworkFit
-from sockhound.vocabulary import Verdict
+from sockhound.vocabulary import Label, Verdict
 
 FloatArray = npt.NDArray[np.float64]
 NETWORK_RECORD: Final = "network"
-LABEL_RECORDS: Final = {"abusive": "labelAbusive", "benign": "labelBenign"}
+LABEL_RECORDS: Final[dict[str, str]] = {Label.ABUSIVE: "labelAbusive", Label.BENIGN: "labelBenign"}
 RECORD_DESCRIPTIONS: Final = {
     NETWORK_RECORD: "its community's evidence of being one coordinated network (the weaker of its "
                     "coordination and usage evidence, against the number of communities tested)",
@@ -107,8 +107,8 @@ def score_accounts(profiles: pd.DataFrame, fit: NetworkFit, settings: DetectionS
                           "belongs": belongs}, index=index)
     risk = probability * belongs
     label = profiles["label"].to_numpy()
-    risk = np.where(label == "abusive", np.maximum(risk, settings.abusive_label_risk), risk)
-    risk = np.where(label == "benign", np.minimum(risk, settings.benign_label_risk), risk)
+    risk = np.where(label == Label.ABUSIVE, np.maximum(risk, settings.abusive_label_risk), risk)
+    risk = np.where(label == Label.BENIGN, np.minimum(risk, settings.benign_label_risk), risk)
     table["risk"] = np.clip(risk, 0.0, 1.0)
     table["label"] = label
     table["verdict"] = verdicts(table["risk"], settings)

@@ -28,7 +28,7 @@ import pycountry
 from loaders.errors import BatchFileError
 from sockhound.label_decisions import TIME_RULE, decision_times_refused
 from sockhound.sensitive import REASON_CARD, card_number_mask, free_text_problems, shown_value
-from sockhound.vocabulary import Verdict
+from sockhound.vocabulary import AccountStatus, Label, Verdict
 
 ColumnKind = Literal[
     "account_id",
@@ -88,8 +88,8 @@ class TableSpec:
 
 
 FUNDING_TYPES: Final = ("credit", "debit", "prepaid", "virtual", "unknown")
-ACCOUNT_STATUSES: Final = ("active", "suspended", "banned")
-LABELS: Final = ("abusive", "benign")
+ACCOUNT_STATUSES: Final = tuple(str(status) for status in AccountStatus)
+LABELS: Final = tuple(str(label) for label in Label)
 VERDICTS: Final = tuple(str(verdict) for verdict in Verdict)
 TRUTH_COLUMNS: Final = ("account_id", "actor")
 ACCOUNT_ID_MAX_LENGTH: Final = 128
@@ -104,7 +104,7 @@ TABLES: Final[dict[str, TableSpec]] = {
             ColumnSpec("country", "country"),
             ColumnSpec("pathway", "free_text"),
             ColumnSpec("org_id", "free_text"),
-            ColumnSpec("status", "enum", choices=ACCOUNT_STATUSES, default="active"),
+            ColumnSpec("status", "enum", choices=ACCOUNT_STATUSES, default=AccountStatus.ACTIVE.value),
         ),
         key=("account_id",),
     ),

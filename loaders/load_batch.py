@@ -51,7 +51,7 @@ from loaders.engine import SPILL_PREFIX, AggregationEngine, partition_count, rem
 from loaders.quarantine import QuarantineWriter, validated_table, write_private_text
 from queries import load_query
 from sockhound.fingerprints import hex_keys
-from sockhound.graph import read_query, run_statements, write_query, write_rows
+from sockhound.graph import Graph, read_query, run_statements, write_query, write_rows
 from sockhound.key_check import verify_graph_key
 from sockhound.label_decisions import label_decision_key
 from sockhound.migrations import apply_migrations
@@ -220,8 +220,8 @@ class BatchLoader:
         started = time.perf_counter()
         files = discover_tables(batch_dir)
         batch_id = batch_fingerprint(batch_dir, files)
-        apply_migrations(self.settings, self.driver)
-        verify_graph_key(self.settings, self.driver, self.settings.hash_key())  # before anything is written
+        apply_migrations(Graph(self.settings, self.driver))
+        verify_graph_key(Graph(self.settings, self.driver), self.settings.hash_key())  # before anything is written
         opened = write_query(self.settings, self.driver, "load/begin_batch",
                              {"batchId": batch_id, "source": batch_name(batch_dir)})[0]
         report = LoadReport(
@@ -234,7 +234,7 @@ class BatchLoader:
         if report.outcome == "already loaded":
             report.seconds["total"] = time.perf_counter() - started
             return report
-        verify_graph_key(self.settings, self.driver, self.settings.hash_key(), record=True)  # the first load's
+        verify_graph_key(Graph(self.settings, self.driver), self.settings.hash_key(), record=True)  # the first load's
         quarantine = QuarantineWriter(report_dir / "quarantine.csv")
         common = {"batchId": batch_id}
         remove_stale_spills(report_dir)

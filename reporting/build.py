@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from neo4j import Driver
 
 from detect.config import DetectionSettings
 from detect.export import verdicts_frame
@@ -24,8 +23,7 @@ from reporting.data import (
     top_network_ids,
 )
 from reporting.render import ReportFiles, write_report
-from sockhound.graph import read_query
-from sockhound.settings import Settings
+from sockhound.graph import Graph
 
 log = logging.getLogger(__name__)
 
@@ -37,24 +35,25 @@ class GraphInputs:
     evidence: pd.DataFrame  # EVIDENCE_COLUMNS for the top networks
 
 
-def read_graph_inputs(settings: Settings, driver: Driver, detection: DetectionSettings,
+def read_graph_inputs(graph: Graph, detection: DetectionSettings,
                       top: int = DEFAULT_TOP_NETWORKS) -> GraphInputs:
     """Everything the report needs from the graph (read only)."""
-    verdicts = verdicts_frame(settings, driver)
-    networks = parse_networks([dict(record) for record in read_query(settings, driver, "report/networks")])
-    parameters = {**linkage_parameters(settings, driver, detection), "networkIds": top_network_ids(networks, top)}
-    records = read_query(settings, driver, "report/network_evidence", parameters)
+    verdicts = verdicts_frame(graph.settings, graph.driver)
+    networks = parse_networks([dict(record) for record in graph.read("report/networks")])
+    parameters = {**linkage_parameters(graph.settings, graph.driver, detection),
+                  "networkIds": top_network_ids(networks, top)}
+    records = graph.read("report/network_evidence", parameters)
     evidence = pd.DataFrame([dict(record) for record in records], columns=list(EVIDENCE_COLUMNS))
     return GraphInputs(verdicts=verdicts, networks=networks, evidence=evidence)
 
 
-def build_report(settings: Settings, driver: Driver, detection: DetectionSettings, truth: pd.DataFrame,
+def build_report(graph: Graph, detection: DetectionSettings, truth: pd.DataFrame,
                  out: Path, batch: Path | None = None, top: int = DEFAULT_TOP_NETWORKS,
                  ) -> tuple[ReportData, ReportFiles, dict[str, float]]:
     """Read, gather and write the report; returns the data, the files and per-stage timings (seconds)."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    inputs = read_graph_inputs(settings, driver, detection, top)
+    inputs = read_graph_inputs(graph, detection, top)
     timings["graph"] = time.perf_counter() - started
     baseline = None
     if batch is not None:

@@ -6,7 +6,7 @@ Each operation owns template families (its narrow capability mix). A family has 
 prompts are near-duplicates of each other without being identical, plus per-request noise.
 """
 
-# ruff: noqa: RUF001 - the Cyrillic and CJK template text is deliberate
+
 from __future__ import annotations
 
 import os
@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from simulator import phrases
 from sockhound.errors import BadInputError
 
 ObjectArray = npt.NDArray[np.object_]
@@ -109,199 +110,6 @@ def _pick(rng: np.random.Generator, options: ObjectArray, count: int) -> ObjectA
     return options[rng.integers(0, len(options), size=count)]
 
 
-def _objects(values: list[str] | tuple[str, ...]) -> ObjectArray:
-    return np.array(values, dtype=object)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Adversary template families: slot variants per language
-
-_COT_EN: Final = _objects(
-    [
-        "Think step by step and write out your complete reasoning before the final answer.",
-        "Explain your full chain of thought, showing every intermediate step, then state the answer.",
-        "Reason through it one step at a time and do not skip any step of your thinking.",
-        "Write down all of your reasoning in detail before you give the final answer.",
-        "Show your complete step-by-step thought process; be exhaustive about each step.",
-    ]
-)
-_COT_ZH: Final = _objects(
-    [
-        "请一步一步地思考，并在给出最终答案前写出完整的推理过程。",
-        "请详细展示你的完整思维链，每一个中间步骤都不要省略。",
-        "请逐步推理，写出全部思考过程，然后给出答案。",
-    ]
-)
-_COT_RU: Final = _objects(
-    [
-        "Рассуждай шаг за шагом и подробно распиши весь ход рассуждений перед ответом.",
-        "Покажи полную цепочку рассуждений, не пропуская ни одного шага.",
-    ]
-)
-_COT_BY_LANGUAGE: Final = {"en": _COT_EN, "zh": _COT_ZH, "ru": _COT_RU}
-
-_FAMILY_OPENERS: Final[dict[str, dict[str, ObjectArray]]] = {
-    "cot_math": {
-        "en": _objects(
-            [
-                "Solve the following problem.",
-                "Work through this problem carefully.",
-                "Here is a math word problem.",
-                "Please answer the question below.",
-            ]
-        ),
-        "zh": _objects(["请解答下面的数学题。", "请仔细解决以下问题。"]),
-        "ru": _objects(["Реши следующую задачу."]),
-    },
-    "rubric_grading": {
-        "en": _objects(
-            [
-                "You are grading a student's solution against a rubric.",
-                "Act as a strict grader and score the answer below using the rubric.",
-                "Evaluate the following response with the grading rubric provided.",
-            ]
-        ),
-        "zh": _objects(["你是一名阅卷老师，请根据评分标准给下面的答案打分。"]),
-        "ru": _objects(["Оцени ответ ученика по критериям."]),
-    },
-    "safe_rewrite": {
-        "en": _objects(
-            [
-                "Rewrite the following text so that it is acceptable under strict content rules: neutralise "
-                "any politically sensitive references while keeping the meaning.",
-                "Produce a censorship-safe version of the passage below, removing sensitive political content "
-                "but preserving the information.",
-            ]
-        ),
-        "zh": _objects(
-            [
-                "请将以下内容改写为符合审查要求的安全版本，去除政治敏感内容并保留原意。",
-                "请把下面这段文字改写成可以公开发布的版本，避免任何敏感表述。",
-            ]
-        ),
-        "ru": _objects(["Перепиши текст так, чтобы он прошёл строгую цензуру, сохранив смысл."]),
-    },
-    "agentic_reasoning": {
-        "en": _objects(
-            [
-                "You are an autonomous agent working towards a goal.",
-                "Act as a planning agent.",
-                "You are an AI agent that must complete a task.",
-            ]
-        ),
-        "zh": _objects(["你是一个自主智能体，需要完成以下目标。"]),
-        "ru": _objects(["Ты автономный агент."]),
-    },
-    "tool_use": {
-        "en": _objects(
-            [
-                "You can call the tools listed below.",
-                "Tools available to you are listed below.",
-                "Use the following tools to answer the user.",
-            ]
-        ),
-        "zh": _objects(["你可以调用以下工具。"]),
-        "ru": _objects(["Тебе доступны следующие инструменты."]),
-    },
-    "coding": {
-        "en": _objects(
-            ["Complete the following Python function.", "Implement the function below.", "Finish this Python code."]
-        ),
-        "zh": _objects(["请补全下面的Python函数。"]),
-        "ru": _objects(["Допиши следующую функцию на Python."]),
-    },
-    "data_analysis": {
-        "en": _objects(
-            [
-                "Here is a dataset in CSV form.",
-                "Analyse the following table.",
-                "You are a data analyst. The data is below.",
-            ]
-        ),
-        "zh": _objects(["下面是一份CSV格式的数据。"]),
-        "ru": _objects(["Вот набор данных в формате CSV."]),
-    },
-    "computer_use": {
-        "en": _objects(
-            [
-                "You are controlling a desktop computer.",
-                "You operate a web browser for the user.",
-                "Act as a computer-use agent.",
-            ]
-        ),
-        "zh": _objects(["你正在操作一台电脑。"]),
-        "ru": _objects(["Ты управляешь компьютером пользователя."]),
-    },
-    "agentic_coding": {
-        "en": _objects(
-            [
-                "You are a coding agent working in this repository.",
-                "Act as an autonomous software engineer on the task below.",
-                "You are an AI developer with shell and editor access.",
-            ]
-        ),
-        "zh": _objects(["你是一个在此代码库中工作的编程智能体。"]),
-        "ru": _objects(["Ты автономный программист, работающий в этом репозитории."]),
-    },
-    "tool_orchestration": {
-        "en": _objects(
-            [
-                "You orchestrate tools to complete multi-step tasks.",
-                "Plan and execute a sequence of tool calls.",
-                "You are the controller of several tools and sub-agents.",
-            ]
-        ),
-        "zh": _objects(["你负责编排多个工具完成多步骤任务。"]),
-        "ru": _objects(["Ты управляешь набором инструментов для многошаговых задач."]),
-    },
-}
-
-FAMILIES: Final = tuple(_FAMILY_OPENERS)  # every template family render_adversary knows
-
-_TOOL_SETS: Final = _objects(
-    [
-        "search(query: str), calculator(expression: str), python(code: str)",
-        "web_search(q), fetch_url(url), run_python(code), write_file(path, text)",
-        "read_file(path), write_file(path, content), run_tests(), search_code(pattern), git_diff()",
-        "sql_query(sql), plot(spec), calculator(expr)",
-        "browser.open(url), browser.click(selector), browser.type(selector, text), browser.screenshot()",
-    ]
-)
-_REPOS: Final = _objects(
-    [
-        "acme/payments-core",
-        "open-utils/textkit",
-        "lab/numerics",
-        "shop/backend-api",
-        "infra/deploy-tools",
-        "ml/feature-store",
-        "web/dashboard",
-    ]
-)
-_FILES: Final = _objects(
-    ["src/utils.py", "lib/core.py", "app/handlers.py", "pkg/helpers.py", "tests/test_core.py", "tools/cli.py"]
-)
-_SCREENS: Final = _objects(
-    [
-        "[window: Spreadsheet] cells A1:D20 filled; toolbar: File Edit View Insert; dialog: none",
-        "[window: Browser] tab 'Checkout - Shop'; fields: card name, address; button 'Place order' at (812, 640)",
-        "[window: Mail] inbox 32 unread; selected: 'Quarterly report'; buttons: Reply (120, 88), Forward (180, 88)",
-        "[window: Terminal] $ pytest -q\\n3 failed, 41 passed; cursor at prompt",
-        "[window: Settings] panel 'Network'; toggle Wi-Fi on; button 'Advanced' at (400, 512)",
-    ]
-)
-_GOALS: Final = _objects(
-    [
-        "export the table as a PDF",
-        "fix the failing tests",
-        "book the cheapest flight",
-        "archive all newsletters",
-        "change the DNS server",
-        "sum column C by month",
-    ]
-)
-
-
 def _noise(rng: np.random.Generator, count: int) -> ObjectArray:
     """Per-request noise a scripted campaign leaves: ids, stray whitespace, counters."""
     kind = rng.integers(0, 6, size=count)
@@ -344,15 +152,15 @@ def render_adversary(
     for language in ("en", "zh", "ru"):
         mask = languages == language
         if mask.any():
-            opener[mask] = _pick(rng, _FAMILY_OPENERS[family][language], int(mask.sum()))
-            cot[mask] = _pick(rng, _COT_BY_LANGUAGE[language], int(mask.sum()))
+            opener[mask] = _pick(rng, phrases.FAMILY_OPENERS[family][language], int(mask.sum()))
+            cot[mask] = _pick(rng, phrases.COT_BY_LANGUAGE[language], int(mask.sum()))
     math_task = _pick(rng, pools.math_tasks, count)
     code_task = _pick(rng, pools.code_tasks, count)
     noise = _noise(rng, count)
     if family == "cot_math":
         answer_format = _pick(
             rng,
-            _objects(
+            phrases.objects(
                 [
                     "Put the final answer after 'Answer:'.",
                     "End with: Final answer: <number>",
@@ -379,7 +187,7 @@ def render_adversary(
     elif family == "agentic_reasoning":
         body = opener + "\nGoal: " + math_task + "\n\n" + cot + " Then list the actions you would take."
     elif family == "tool_use":
-        tools = _pick(rng, _TOOL_SETS, count)
+        tools = _pick(rng, phrases.TOOL_SETS, count)
         body = (
             opener
             + "\nTools: "
@@ -396,14 +204,14 @@ def render_adversary(
         table = _pick(rng, _csv_snippets(rng, 300), count)
         question = _pick(
             rng,
-            _objects(
+            phrases.objects(
                 ["Which region grew fastest?", "What is the average revenue per unit?", "Forecast next month's units."]
             ),
             count,
         )
         body = opener + "\n" + table + "\n\n" + question + " " + cot
     elif family == "computer_use":
-        screen, goal = _pick(rng, _SCREENS, count), _pick(rng, _GOALS, count)
+        screen, goal = _pick(rng, phrases.SCREENS, count), _pick(rng, phrases.GOALS, count)
         body = (
             opener
             + "\nScreen: "
@@ -415,7 +223,7 @@ def render_adversary(
             + " Then give the next action as click(x, y) or type(text)."
         )
     elif family == "agentic_coding":
-        repo, path = _pick(rng, _REPOS, count), _pick(rng, _FILES, count)
+        repo, path = _pick(rng, phrases.REPOS, count), _pick(rng, phrases.FILES, count)
         body = (
             "<task>\nRepository: "
             + repo
@@ -430,7 +238,7 @@ def render_adversary(
             + " Then produce the patch.\nTools: read_file, write_file, run_tests."
         )
     elif family == "tool_orchestration":
-        tools = _pick(rng, _TOOL_SETS, count)
+        tools = _pick(rng, phrases.TOOL_SETS, count)
         body = (
             opener + " Tools: " + tools + ".\nTask: " + math_task + "\n\nPlan the full sequence of tool calls. " + cot
         )
@@ -442,30 +250,6 @@ def render_adversary(
 
 # ---------------------------------------------------------------------------------------------------------
 # Genuine prompts
-
-_USER_PREFIXES: Final = _objects(
-    ["", "", "", "", "Hi! ", "Please help: ", "Quick question. ", "Can you help me with this?\n\n", "hey, "]
-)
-_USER_SUFFIXES: Final = _objects(["", "", "", "", " Thanks!", "\n\nPlease be concise.", " thx", "\n\nKeep it short."])
-_LOCAL_PREFIXES: Final = {
-    "DE": "Bitte auf Deutsch antworten: ",
-    "FR": "Réponds en français : ",
-    "JP": "日本語で答えてください。\n",
-    "BR": "Responda em português: ",
-    "ES": "Responde en español: ",
-    "KR": "한국어로 답해 주세요. ",
-}
-_HOMEWORK_WRAPPERS: Final = _objects(
-    ["", "Can you solve this? ", "Help me with my homework: ", "Solve this and show your work step by step: "]
-)
-_CODE_HELP_WRAPPERS: Final = _objects(
-    [
-        "Can you finish this function?\n\n",
-        "Why does this not work?\n\n",
-        "Write this for me:\n\n",
-        "Explain step by step how to implement:\n\n",
-    ]
-)
 
 # Genuine prompt kinds
 USER_KIND, POPULAR_KIND, HOMEWORK_KIND, CODE_HELP_KIND, EVAL_KIND = 0, 1, 2, 3, 4
@@ -485,19 +269,20 @@ def render_genuine(
             continue
         if kind == USER_KIND:
             texts = (
-                _pick(rng, _USER_PREFIXES, size) + _pick(rng, pools.user_texts, size) + _pick(rng, _USER_SUFFIXES, size)
+                _pick(rng, phrases.USER_PREFIXES, size) + _pick(rng, pools.user_texts, size)
+                + _pick(rng, phrases.USER_SUFFIXES, size)
             )
         elif kind == POPULAR_KIND:
             texts = pools.popular[rng.choice(len(pools.popular), size=size, p=pools.popular_weights)]
         elif kind == HOMEWORK_KIND:
-            texts = _pick(rng, _HOMEWORK_WRAPPERS, size) + _pick(rng, pools.math_tasks, size)
+            texts = _pick(rng, phrases.HOMEWORK_WRAPPERS, size) + _pick(rng, pools.math_tasks, size)
         elif kind == CODE_HELP_KIND:
-            texts = _pick(rng, _CODE_HELP_WRAPPERS, size) + _pick(rng, pools.code_tasks, size)
+            texts = _pick(rng, phrases.CODE_HELP_WRAPPERS, size) + _pick(rng, pools.code_tasks, size)
         else:
             texts = "Question: " + _pick(rng, pools.math_tasks, size) + "\nAnswer: Let's think step by step."
         result[mask] = texts
     localised = np.flatnonzero((kinds == USER_KIND) & (rng.random(count) < 0.3))
-    for country, prefix in _LOCAL_PREFIXES.items():
+    for country, prefix in phrases.LOCAL_PREFIXES.items():
         chosen = localised[countries[localised] == country]
         result[chosen] = prefix + result[chosen]
     return result

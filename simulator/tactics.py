@@ -37,7 +37,7 @@ import numpy as np
 
 from simulator.config import OperationProfile
 from simulator.identities import COUNTRY_OFFSETS
-from simulator.prompts import FAMILIES
+from simulator.phrases import FAMILIES
 
 TACTICS: Final[dict[str, tuple[str, ...]]] = {
     "size": ("tiny", "small", "medium", "large"),

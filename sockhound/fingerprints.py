@@ -61,14 +61,15 @@ import pyarrow.compute as pc
 from sockhound.capability_rules import CAPABILITIES as CAPABILITIES  # re-exported: callers name it from here
 from sockhound.capability_rules import CAPABILITY_PATTERNS
 from sockhound.privacy import KIND_PROMPT_EXACT, KIND_PROMPT_TEMPLATE, KeyedHasher
+from sockhound.vocabulary import EvidenceKind
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 
-KIND_EXACT: Final = "exact"
-KIND_TEMPLATE: Final = "template"
-KIND_NEARBAND: Final = "nearband"
-KIND_UPSTREAM: Final = "upstream"
+KIND_EXACT: Final = EvidenceKind.EXACT.value
+KIND_TEMPLATE: Final = EvidenceKind.TEMPLATE.value
+KIND_NEARBAND: Final = EvidenceKind.NEARBAND.value
+KIND_UPSTREAM: Final = EvidenceKind.UPSTREAM.value
 FINGERPRINT_KINDS: Final = (KIND_EXACT, KIND_TEMPLATE, KIND_NEARBAND, KIND_UPSTREAM)
 
 

@@ -5,12 +5,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from neo4j import Driver
-
 from queries import load_query
 from sockhound.errors import SockhoundError
-from sockhound.graph import migration_names, read_query, run_statements, write_query
-from sockhound.settings import Settings
+from sockhound.graph import Graph, migration_names
 
 
 class MigrationChecksumError(SockhoundError, RuntimeError):
@@ -32,11 +29,11 @@ def _checksum(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def apply_migrations(settings: Settings, driver: Driver) -> MigrationOutcome:
+def apply_migrations(graph: Graph) -> MigrationOutcome:
     """Apply every migration not yet recorded; statements are idempotent (`IF NOT EXISTS`) as well."""
     recorded = {
         int(record["version"]): str(record["checksum"])
-        for record in read_query(settings, driver, "runtime/applied_migrations")
+        for record in graph.read("runtime/applied_migrations")
     }
     applied: list[str] = []
     already: list[str] = []
@@ -50,8 +47,8 @@ def apply_migrations(settings: Settings, driver: Driver) -> MigrationOutcome:
                 )
             already.append(name)
             continue
-        run_statements(settings, driver, migration)
-        write_query(settings, driver, "runtime/record_migration",
+        graph.run_statements(migration)
+        graph.write("runtime/record_migration",
                     {"version": version, "name": name, "checksum": checksum})
         applied.append(name)
     return MigrationOutcome(applied=applied, already_applied=already)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Final
 
-VERDICT_COLOURS: Final = {"sockpuppet": "#d32f2f", "suspect": "#f9a825", "clear": "#43a047"}
+from sockhound.vocabulary import Verdict
+
+VERDICT_COLOURS: Final = {Verdict.SOCKPUPPET.value: "#d32f2f", Verdict.SUSPECT.value: "#f9a825",
+                          Verdict.CLEAR.value: "#43a047"}
 EVIDENCE_COLOURS: Final = {
     "payment": "#6a1b9a",
     "ip": "#1565c0",

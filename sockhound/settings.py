@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     sockhound_load_memory_limit: str = "1GB"  # DuckDB's memory limit while a load aggregates (spills beyond)
     sockhound_pagecache_size: str = "512m"
     sockhound_start_timeout_s: float = 180.0
+    # How long the driver retries a transaction (and a graph waits for a server) before the database counts as
+    # unavailable: long enough for a restart under load.
+    sockhound_neo4j_retry_s: float = Field(default=120.0, gt=0)
+    # How long a command waits for a server to answer before it starts (a server just started may need a moment;
+    # one that is not running should be reported at once).
+    sockhound_neo4j_connect_wait_s: float = Field(default=5.0, ge=0)
 
     @property
     def bolt_uri(self) -> str:

@@ -19,6 +19,7 @@ from api.models import (
 )
 from api.pagination import encode_cursor, offset_of
 from api.problems import PROBLEM_RESPONSES, NotFoundError
+from sockhound.vocabulary import AllowListKind
 
 router = APIRouter(prefix="/v1", tags=["accounts"], responses=PROBLEM_RESPONSES)
 AccountPath = Annotated[str, Path(min_length=1, max_length=128, description="The platform's account id.")]
@@ -60,7 +61,7 @@ async def list_account_links(
     allowed = await active_allow_list_keys(gateway)
     [record] = await gateway.read("api/account_links", {
         "accountId": account_id, "hubCaps": detection.hub_caps, "kindWeights": detection.kind_weights,
-        "allowed": {kind: sorted(allowed.get(kind, ())) for kind in ("payment", "subnet", "prompt")},
+        "allowed": {kind: sorted(allowed.get(kind, ())) for kind in AllowListKind},
         "skip": offset, "limit": limit, "maxShared": shared,
     })
     total = int(record["total"])

@@ -20,6 +20,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.app import create_app
 from detect.explain import account_explanation, pair_explanation
+from sockhound.graph import Graph
 from sockhound.settings import Settings
 from tests.api_support import (
     IPS_KEY,
@@ -103,7 +104,7 @@ def test_account_verdict_and_top_evidence(client: TestClient, world_graph: pd.Da
                                           session_driver: Driver) -> None:
     member = RING_A[3]
     body = client.get(f"/v1/accounts/{member}", headers=bearer(READ_KEY)).json()
-    stored = account_explanation(neo4j_settings, session_driver, member)
+    stored = account_explanation(Graph(neo4j_settings, session_driver), member)
     assert body["account_id"] == member
     assert body["verdict"] == world_graph.loc[member, "verdict"] == "sockpuppet"
     assert body["network_id"] == world_graph.loc[member, "network_id"] != ""
@@ -176,7 +177,7 @@ def test_links_with_shared_evidence_and_pages(client: TestClient, neo4j_settings
     assert not set(BENIGN) & set(linked)
     card_mate = linked[RING_A[1]]  # cards are shared in groups of four
     assert any(item["kind"] == "payment" and item["shared_by"] == 4 for item in card_mate["shared"])
-    pair = pair_explanation(neo4j_settings, session_driver, member, RING_A[1], detection_settings())
+    pair = pair_explanation(Graph(neo4j_settings, session_driver), member, RING_A[1], detection_settings())
     assert card_mate["link_weight"] == pytest.approx(pair["linkWeight"])
     weights = [link["link_weight"] for link in whole["links"]]
     assert weights == sorted(weights, reverse=True)

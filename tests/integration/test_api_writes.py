@@ -13,7 +13,7 @@ from neo4j import Driver
 from api.app import create_app
 from detect.explain import account_explanation
 from detect.pipeline import run_detection
-from sockhound.graph import read_query, write_query
+from sockhound.graph import Graph, read_query, write_query
 from sockhound.privacy import KIND_PAYMENT, KIND_SUBNET, KeyedHasher
 from sockhound.settings import Settings
 from tests.api_support import READ_KEY, READ_WRITE_KEY, WRITE_KEY, api_settings, assert_problem, bearer
@@ -43,7 +43,7 @@ def test_ban_decision_is_recorded_once_and_used_by_the_next_run(
     client: TestClient, neo4j_settings: Settings, detected: Driver
 ) -> None:
     target = BENIGN[7]
-    assert account_explanation(neo4j_settings, detected, target)["verdict"] == "clear"
+    assert account_explanation(Graph(neo4j_settings, detected), target)["verdict"] == "clear"
     decision = {"account_id": target, "label": "abusive", "at": "2026-03-05T10:00:00Z"}
     for _ in range(2):  # the same decision twice: one LabelDecision
         response = client.post("/v1/labels", json={"labels": [decision]}, headers=bearer(WRITE_KEY))
@@ -54,7 +54,7 @@ def test_ban_decision_is_recorded_once_and_used_by_the_next_run(
     assert client.get(f"/v1/accounts/{target}", headers=bearer(READ_WRITE_KEY)).json()["label"] == "abusive"
 
     run_detection(neo4j_settings, detected, detection_settings())
-    explanation = account_explanation(neo4j_settings, detected, target)
+    explanation = account_explanation(Graph(neo4j_settings, detected), target)
     assert "labelAbusive" in {record["kind"] for record in explanation["evidence"]}
     assert explanation["verdict"] != "clear"
 

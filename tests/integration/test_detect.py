@@ -18,6 +18,7 @@ from cli.app import app as sockhound_cli
 from detect.explain import account_explanation, pair_explanation
 from detect.pipeline import run_detection
 from sockhound.gds_session import open_gds
+from sockhound.graph import Graph
 from sockhound.settings import Settings
 from tests.detection_world import (
     BENIGN,
@@ -146,23 +147,23 @@ def test_explanations_sum_to_risk(neo4j_settings: Settings, loaded: Driver, cli_
     detection = detection_settings()
     run_detection(neo4j_settings, loaded, detection)
     for account in (RING_A[3], RING_B[1], BENIGN[5], COMPANY[0]):
-        explained = account_explanation(neo4j_settings, loaded, account)
+        explained = account_explanation(Graph(neo4j_settings, loaded), account)
         total = explained["prior"]["contribution"] + sum(record["contribution"] for record in explained["evidence"])
         assert total == pytest.approx(explained["risk"], abs=1e-9)
         for record in explained["evidence"]:
             assert {"kind", "weight", "logOdds", "contribution", "value"} <= set(record)
-    ring_member = account_explanation(neo4j_settings, loaded, RING_A[3])
+    ring_member = account_explanation(Graph(neo4j_settings, loaded), RING_A[3])
     payment = next(record for record in ring_member["evidence"] if record["kind"] == "payment")
     assert payment["sharedBy"] == 4 and payment["value"] == 1.0 and payment["family"] == "trace"
     network = next(record for record in ring_member["evidence"] if record["kind"] == "network")
     assert network["coordination"] > 0 and network["usage"] > 0
     assert ring_member["network"]["networkId"] == ring_member["networkId"]
 
-    pair = pair_explanation(neo4j_settings, loaded, RING_A[0], RING_A[3], detection)
+    pair = pair_explanation(Graph(neo4j_settings, loaded), RING_A[0], RING_A[3], detection)
     kinds = {item["kind"]: item for item in pair["shared"]}
     assert kinds["payment"]["sharedBy"] == 4 and kinds["payment"]["weight"] > 0
     assert "ip" in kinds and pair["sameNetwork"] and pair["linkWeight"] > 0
-    assert pair_explanation(neo4j_settings, loaded, RING_A[0], BENIGN[0], detection)["shared"] == []
+    assert pair_explanation(Graph(neo4j_settings, loaded), RING_A[0], BENIGN[0], detection)["shared"] == []
 
     shown = CliRunner().invoke(cli(), ["explain", RING_A[0], "--with", RING_A[3]])
     assert shown.exit_code == 0, shown.output
@@ -173,7 +174,7 @@ def test_explanations_sum_to_risk(neo4j_settings: Settings, loaded: Driver, cli_
 
 def test_allow_listed_evidence_no_longer_links(neo4j_settings: Settings, loaded: Driver, cli_env: None) -> None:
     detection = detection_settings()
-    before = pair_explanation(neo4j_settings, loaded, COMPANY[0], COMPANY[1], detection)
+    before = pair_explanation(Graph(neo4j_settings, loaded), COMPANY[0], COMPANY[1], detection)
     assert {item["kind"] for item in before["shared"] if item["weight"] > 0} == {"payment", "subnet"}
     first = run_detection(neo4j_settings, loaded, detection)
     assert first.accounts["community"][COMPANY[0]] == first.accounts["community"][COMPANY[1]]
@@ -194,12 +195,12 @@ def test_allow_listed_evidence_no_longer_links(neo4j_settings: Settings, loaded:
         ("payment", True), ("prompt", False), ("prompt", False), ("subnet", True)]
     assert all(COMPANY_CARD not in json.dumps(entry) for entry in entries)
 
-    after = pair_explanation(neo4j_settings, loaded, COMPANY[0], COMPANY[1], detection)
+    after = pair_explanation(Graph(neo4j_settings, loaded), COMPANY[0], COMPANY[1], detection)
     assert all(item["weight"] == 0 for item in after["shared"])
     assert {item["ignored"] for item in after["shared"]} == {"allow-listed"}
     run_detection(neo4j_settings, loaded, detection)
     for other in COMPANY[1:]:  # no two staff linked any more by the card or the office
-        shared = pair_explanation(neo4j_settings, loaded, COMPANY[0], other, detection)["shared"]
+        shared = pair_explanation(Graph(neo4j_settings, loaded), COMPANY[0], other, detection)["shared"]
         assert all(item["weight"] == 0 for item in shared if item["kind"] in ("payment", "ip", "subnet"))
 
     removed = runner.invoke(cli(), ["allowlist", "remove", "--kind", "payment", "--value", COMPANY_CARD])
@@ -217,7 +218,7 @@ def test_explanations_show_the_movers_and_the_networks_own_size(neo4j_settings: 
     members = flagged.groupby("networkId").size()
     checked = 0
     for account in flagged.index:
-        explained = account_explanation(neo4j_settings, loaded, str(account))
+        explained = account_explanation(Graph(neo4j_settings, loaded), str(account))
         contributions = [float(record["contribution"]) for record in explained["evidence"]]
         assert contributions == sorted(contributions, reverse=True)
         moved = explained["risk"] - explained["prior"]["contribution"]

@@ -16,7 +16,7 @@ from neo4j import Driver
 
 from queries import CypherQuery
 from sockhound.gds_session import cypher_projection, open_gds
-from sockhound.graph import read_query, run_statements
+from sockhound.graph import Graph, read_query, run_statements
 from sockhound.migrations import apply_migrations
 from sockhound.runtime import local_neo4j
 from sockhound.settings import Settings
@@ -39,9 +39,9 @@ def schema_snapshot(settings: Settings, driver: Driver) -> tuple[set[tuple[str, 
 
 
 def test_migrations_applied_twice_change_nothing(neo4j_settings: Settings, session_driver: Driver) -> None:
-    apply_migrations(neo4j_settings, session_driver)
+    apply_migrations(Graph(neo4j_settings, session_driver))
     first = schema_snapshot(neo4j_settings, session_driver)
-    second_outcome = apply_migrations(neo4j_settings, session_driver)
+    second_outcome = apply_migrations(Graph(neo4j_settings, session_driver))
     assert second_outcome.applied == []
     assert first == schema_snapshot(neo4j_settings, session_driver)
     constraint_names = {name for name, _ in first[0]}

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from api.app import create_app
 from detect.allowlist import add_entry, remove_entry
 from loaders.load_batch import BatchLoader
-from sockhound.graph import read_query
+from sockhound.graph import Graph, read_query
 from sockhound.hash_key import HashKeyError, key_check_value
 from sockhound.key_check import verify_graph_key_if_reachable
 from sockhound.settings import Settings
@@ -53,9 +53,9 @@ def test_first_load_stores_the_check_value_and_other_keys_are_refused(
     with pytest.raises(HashKeyError, match=MISMATCH):
         BatchLoader(other, empty_graph).load(world, tmp_path / "again")
     with pytest.raises(HashKeyError, match=MISMATCH):
-        add_entry(other, empty_graph, "subnet", "198.18.7.0/24", "office", None)
+        add_entry(Graph(other, empty_graph), "subnet", "198.18.7.0/24", "office", None)
     with pytest.raises(HashKeyError, match=MISMATCH):
-        remove_entry(other, empty_graph, "subnet", "198.18.7.0/24")
+        remove_entry(Graph(other, empty_graph), "subnet", "198.18.7.0/24")
     assert read_query(neo4j_settings, empty_graph, "detect/allow_list_entries", {"now": 0}) == []
 
     # The API: every endpoint that hashes a raw value refuses, with the reason.
@@ -72,7 +72,7 @@ def test_first_load_stores_the_check_value_and_other_keys_are_refused(
         assert_problem(client.post("/v1/allowlist", json={"kind": "subnet", "value": "198.18.7.0/24", "reason": "x"}),
                        401)
     # The original key still works, everywhere.
-    assert add_entry(neo4j_settings, empty_graph, "subnet", "198.18.7.0/24", "office", None)
+    assert add_entry(Graph(neo4j_settings, empty_graph), "subnet", "198.18.7.0/24", "office", None)
     with TestClient(create_app(api_settings(neo4j_settings))) as client:
         assert client.get("/v1/ips/198.18.7.10/accounts", headers=bearer(IPS_KEY)).status_code == 200
 

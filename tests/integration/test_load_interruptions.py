@@ -63,8 +63,8 @@ def wait_for_partial_write(settings: Settings, driver: Driver, running: subproce
 
 class RetriedWrites(logging.Handler):
     """Counts the warnings a failed-then-retried database call leaves, from threads whose name starts with
-    ``prefix``: the driver's managed-transaction retry ("Transaction failed and will be retried") and
-    sockhound's own back-off (``with_database_retry``)."""
+    ``prefix``: the driver's managed-transaction retry ("Transaction failed and will be retried") and the
+    gateway's connectivity wait before an auto-commit statement (tenacity's "Retrying ...")."""
 
     def __init__(self, prefix: str) -> None:
         super().__init__(logging.WARNING)
@@ -73,7 +73,7 @@ class RetriedWrites(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        if record.threadName.startswith(self.prefix) and ("retried" in message or "retry" in message):
+        if record.threadName.startswith(self.prefix) and ("retried" in message.lower() or "retry" in message.lower()):
             self.retries.append(message.splitlines()[0][:200])
 
 
