@@ -392,16 +392,29 @@ def run_detection(
     except BaseException:
         _write_run(settings, driver, run_id, started_ms, "failed", run_parameters, timer.timings, counts)
         raise
-    _write_run(settings, driver, run_id, started_ms, "complete", run_parameters, timer.timings, counts)
+    try:
+        _publish(settings, driver, run_id, len(table), started_ms, run_parameters, timer.timings, counts)
+    except BaseException:
+        _write_run(settings, driver, run_id, started_ms, "failed", run_parameters, timer.timings, counts)
+        raise
+    _remove_replaced(settings, driver, run_id)
     return DetectionResult(run_id, table, networks, timer.timings, counts)
 
 
 def _write_results(settings: Settings, driver: Driver, run_id: str, scores: Scores, networks: pd.DataFrame,
                    detection: DetectionSettings) -> None:
+    """Write the run's results under its own id, invisible to every reader until `_publish` flips the pointer.
+
+    Why this shape: ban tooling must never see a mix of two runs, nor networks without members, and a run killed
+    here must leave the published one whole. So nothing published is touched: each account gets an
+    (:Assessment {runId}) and each network a (:Network {runId}) node with its members' MEMBER_OF; reads go
+    through (:Publication {scope: 'detection'}). First the leftovers of killed, failed or concurrent runs go.
+    """
+    write_query(settings, driver, "detect/mark_stage", {"runId": run_id, "stage": "write"})
+    run_statements(settings, driver, load_query("detect/clear_results"), {"keepRunId": run_id})
     network_rows = [{str(key): value for key, value in row.items()}
                     for row in networks.drop(columns=["community"]).to_dict("records")]
     write_rows(settings, driver, "detect/write_networks", network_rows, extra_parameters={"runId": run_id})
-    run_statements(settings, driver, load_query("detect/clear_results"))
     table = scores.table
 
     def rows() -> Iterator[dict[str, Any]]:
@@ -422,7 +435,36 @@ def _write_results(settings: Settings, driver: Driver, run_id: str, scores: Scor
                                                 network_sizes.get(network_id) if network_id else None),
             }
 
-    write_rows(settings, driver, "detect/write_account_results", rows(), batch_size=2_000,
+    write_rows(settings, driver, "detect/write_account_results", rows(), batch_size=detection.write_batch_rows,
                extra_parameters={"runId": run_id})
     write_query(settings, driver, "detect/dissolve_networks",
                 {"networkIds": networks["networkId"].tolist(), "runId": run_id})
+
+
+class PublicationError(RuntimeError):
+    """The run could not be published: another run's cleanup abandoned it, or its results are incomplete."""
+
+
+def _publish(settings: Settings, driver: Driver, run_id: str, accounts: int, started_ms: int,
+             parameters: dict[str, Any], timings: dict[str, float], counts: dict[str, int]) -> None:
+    """Flip the published run to `run_id` and mark it complete, in one transaction; then remove the results of
+    the run it replaces (and any other leftovers)."""
+    published = write_query(settings, driver, "detect/publish_run", {
+        "runId": run_id, "accounts": accounts, "startedAt": started_ms, "finishedAt": int(time.time() * 1000),
+        "parameters": json.dumps(parameters, sort_keys=True, default=str),
+        "timings": json.dumps(timings, sort_keys=True), "counts": json.dumps(counts, sort_keys=True),
+    })
+    if not published:
+        raise PublicationError(f"run {run_id} was not published: another run abandoned it, or not all of its "
+                               f"{accounts} results are written; the previous run is still served")
+    log.info("detect: published %s (replacing %s)", run_id, published[0]["previousRunId"])
+
+
+def _remove_replaced(settings: Settings, driver: Driver, run_id: str) -> None:
+    """Delete the results of the run just replaced. A failure here changes nothing served: the next run's
+    write stage removes them."""
+    try:
+        run_statements(settings, driver, load_query("detect/clear_results"), {"keepRunId": run_id})
+    except Exception as error:
+        log.warning("detect: %s is published, but removing the replaced results failed (%s); the next run "
+                    "removes them", run_id, type(error).__name__)
