@@ -49,6 +49,7 @@ from detect.network_model import fit_networks
 from detect.pairs import agreement_cores, shared_pairs
 from detect.scoring import Scores, explanation_json, network_evidence_records, score_accounts
 from queries import load_query
+from sockhound.errors import SockhoundError
 from sockhound.gds_session import cypher_projection, open_gds
 from sockhound.graph import read_query, run_statements, write_query, write_rows
 from sockhound.settings import Settings
@@ -441,7 +442,7 @@ def _write_results(settings: Settings, driver: Driver, run_id: str, scores: Scor
                 {"networkIds": networks["networkId"].tolist(), "runId": run_id})
 
 
-class PublicationError(RuntimeError):
+class PublicationError(SockhoundError, RuntimeError):
     """The run could not be published: another run's cleanup abandoned it, or its results are incomplete."""
 
 

@@ -6,7 +6,6 @@
 DROP CONSTRAINT network_id IF EXISTS;
 CREATE CONSTRAINT network_run_network IF NOT EXISTS FOR (n:Network) REQUIRE (n.runId, n.networkId) IS UNIQUE;
 CREATE INDEX network_run IF NOT EXISTS FOR (n:Network) ON (n.runId);
-CREATE INDEX network_network_id IF NOT EXISTS FOR (n:Network) ON (n.networkId);
 CREATE CONSTRAINT assessment_run_account IF NOT EXISTS FOR (n:Assessment) REQUIRE (n.runId, n.accountId) IS UNIQUE;
 CREATE INDEX assessment_run IF NOT EXISTS FOR (n:Assessment) ON (n.runId);
 CREATE INDEX assessment_run_network IF NOT EXISTS FOR (n:Assessment) ON (n.runId, n.networkId);
