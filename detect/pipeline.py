@@ -450,6 +450,7 @@ def _publish(settings: Settings, driver: Driver, run_id: str, accounts: int, sta
              parameters: dict[str, Any], timings: dict[str, float], counts: dict[str, int]) -> None:
     """Flip the published run to `run_id` and mark it complete, in one transaction; then remove the results of
     the run it replaces (and any other leftovers)."""
+    started = time.perf_counter()
     published = write_query(settings, driver, "detect/publish_run", {
         "runId": run_id, "accounts": accounts, "startedAt": started_ms, "finishedAt": int(time.time() * 1000),
         "parameters": json.dumps(parameters, sort_keys=True, default=str),
@@ -458,14 +459,17 @@ def _publish(settings: Settings, driver: Driver, run_id: str, accounts: int, sta
     if not published:
         raise PublicationError(f"run {run_id} was not published: another run abandoned it, or not all of its "
                                f"{accounts} results are written; the previous run is still served")
-    log.info("detect: published %s (replacing %s)", run_id, published[0]["previousRunId"])
+    log.info("detect: published %s (replacing %s) %.2fs", run_id, published[0]["previousRunId"],
+             time.perf_counter() - started)
 
 
 def _remove_replaced(settings: Settings, driver: Driver, run_id: str) -> None:
     """Delete the results of the run just replaced. A failure here changes nothing served: the next run's
     write stage removes them."""
+    started = time.perf_counter()
     try:
         run_statements(settings, driver, load_query("detect/clear_results"), {"keepRunId": run_id})
+        log.info("detect: replaced results removed %.2fs", time.perf_counter() - started)
     except Exception as error:
         log.warning("detect: %s is published, but removing the replaced results failed (%s); the next run "
                     "removes them", run_id, type(error).__name__)

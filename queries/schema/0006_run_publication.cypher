@@ -18,7 +18,7 @@ WITH run ORDER BY run.startedAt DESC LIMIT 1
 MERGE (p:Publication {scope: 'detection'})
 ON CREATE SET p.runId = run.runId, p.publishedAt = coalesce(run.finishedAt, datetime());
 MATCH (p:Publication {scope: 'detection'})
-MATCH (n:Network) WHERE n.runId IS NULL OR n.runId <> p.runId
+MATCH (n:Network) WHERE n.lastRunId IS NULL OR n.runId IS NULL OR n.runId <> p.runId
 SET n.lastRunId = coalesce(n.lastRunId, n.runId), n.runId = p.runId;
 MATCH (a:Account) WHERE a.detectionRunId IS NOT NULL OR a.verdict IS NOT NULL
 CALL (a) {

@@ -3,7 +3,7 @@
 A `sockhound detect` killed with SIGKILL while it writes its results leaves the API (accounts, lookups, networks,
 members, links, the latest run) and `export verdicts` serving exactly the previous complete run; the next run
 removes the leftovers, publishes, and is then served whole. A run failing mid-write, and a run that another run
-abandoned, publish nothing either.
+abandoned, publish nothing either. A graph detected before this scheme is served unchanged after migration 0006.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ import detect.pipeline as pipeline
 from api.app import create_app
 from detect.export import verdicts_frame
 from detect.pipeline import PublicationError, run_detection
+from sockhound.graph import run_statements
 from sockhound.graph import write_rows as real_write_rows
+from sockhound.migrations import apply_migrations
 from sockhound.settings import Settings
 from tests.api_support import READ_KEY, api_settings, bearer
 from tests.conftest import REPO_ROOT
@@ -218,3 +220,19 @@ def test_an_abandoned_run_is_not_published(
     with pytest.raises(PublicationError, match="not published"):
         run_detection(neo4j_settings, empty_graph, detection_settings())
     assert served(client) == before
+
+
+def test_migration_0006_serves_a_graph_detected_before_it_unchanged(
+    neo4j_settings: Settings, empty_graph: Driver, published: str, client: TestClient,
+) -> None:
+    before = served(client)
+    exported_before = export_rows(neo4j_settings, empty_graph)
+    run_statements(neo4j_settings, empty_graph, test_query("results_in_the_old_form"))
+    assert graph_rows(neo4j_settings, empty_graph, "detection_runs")[0]["assessments"] == 0
+    assert client.get("/v1/runs/latest", headers=bearer(READ_KEY)).status_code == 404
+
+    outcome = apply_migrations(neo4j_settings, empty_graph)
+    assert [name.rsplit("/", 1)[-1] for name in outcome.applied] == ["0006_run_publication"]
+    assert served(client) == before
+    assert export_rows(neo4j_settings, empty_graph) == exported_before
+    assert graph_rows(neo4j_settings, empty_graph, "accounts_with_old_results") == [{"accounts": 0}]
