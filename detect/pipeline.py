@@ -9,7 +9,8 @@
    fitted per community by EM (detect/network_model.py), risk and verdict (detect/scoring.py).
 4. Networks: tested communities with at least two flagged members; their ids are matched by overlap with
    the previous run's networks, so they persist across runs. Results, explanations, each network's evidence
-   records and the DetectionRun record are written back, so the API serves them without recomputing.
+   records and the DetectionRun record are written back under the run's id and published all at once when the
+   run completes (detect/publication.py), so the API serves them without recomputing, one whole run at a time.
 
 Over 400 lines: the pure scoring entry (`model_scores`, `_fit_candidates`) sits beside the I/O that feeds it;
 it moves to its own module once the graph-call layer is replaced (left so as not to collide with that work).
@@ -47,11 +48,11 @@ from detect.config import DetectionSettings
 from detect.network_ids import match_network_ids
 from detect.network_model import fit_networks
 from detect.pairs import agreement_cores, shared_pairs
-from detect.scoring import Scores, explanation_json, network_evidence_records, score_accounts
+from detect.publication import publish, remove_replaced, write_results
+from detect.scoring import Scores, network_evidence_records, score_accounts
 from queries import load_query
-from sockhound.errors import SockhoundError
 from sockhound.gds_session import cypher_projection, open_gds
-from sockhound.graph import read_query, run_statements, write_query, write_rows
+from sockhound.graph import read_query, write_query
 from sockhound.settings import Settings
 from sockhound.vocabulary import Verdict
 
@@ -378,7 +379,7 @@ def run_detection(
             table = scores.table
             table["networkId"] = network_of
         with timer.stage("write"):
-            _write_results(settings, driver, run_id, scores, networks, detection)
+            write_results(settings, driver, run_id, scores, networks, detection)
         counts.update({
             "communities": int(table.loc[table["communitySize"] >= 2, "community"].nunique()),
             "testedCommunities": len(scores.fit.networks),
@@ -394,82 +395,9 @@ def run_detection(
         _write_run(settings, driver, run_id, started_ms, "failed", run_parameters, timer.timings, counts)
         raise
     try:
-        _publish(settings, driver, run_id, len(table), started_ms, run_parameters, timer.timings, counts)
+        publish(settings, driver, run_id, len(table), started_ms, run_parameters, timer.timings, counts)
     except BaseException:
         _write_run(settings, driver, run_id, started_ms, "failed", run_parameters, timer.timings, counts)
         raise
-    _remove_replaced(settings, driver, run_id)
+    remove_replaced(settings, driver, run_id)
     return DetectionResult(run_id, table, networks, timer.timings, counts)
-
-
-def _write_results(settings: Settings, driver: Driver, run_id: str, scores: Scores, networks: pd.DataFrame,
-                   detection: DetectionSettings) -> None:
-    """Write the run's results under its own id, invisible to every reader until `_publish` flips the pointer.
-
-    Why this shape: ban tooling must never see a mix of two runs, nor networks without members, and a run killed
-    here must leave the published one whole. So nothing published is touched: each account gets an
-    (:Assessment {runId}) and each network a (:Network {runId}) node with its members' MEMBER_OF; reads go
-    through (:Publication {scope: 'detection'}). First the leftovers of killed, failed or concurrent runs go.
-    """
-    write_query(settings, driver, "detect/mark_stage", {"runId": run_id, "stage": "write"})
-    run_statements(settings, driver, load_query("detect/clear_results"), {"keepRunId": run_id})
-    network_rows = [{str(key): value for key, value in row.items()}
-                    for row in networks.drop(columns=["community"]).to_dict("records")]
-    write_rows(settings, driver, "detect/write_networks", network_rows, extra_parameters={"runId": run_id})
-    table = scores.table
-
-    def rows() -> Iterator[dict[str, Any]]:
-        account_ids = [str(account) for account in table.index]
-        risks = table["risk"].to_numpy(dtype=float)
-        verdict_values = table["verdict"].to_numpy()
-        network_ids = table["networkId"].to_numpy()
-        community = table["community"].to_numpy()
-        # the network's own member count (its flagged members), not the community's
-        network_sizes = {str(key): int(value) for key, value in zip(networks["networkId"], networks["size"],
-                                                                    strict=True)}
-        for position, account in enumerate(account_ids):
-            network_id = network_ids[position] if isinstance(network_ids[position], str) else None
-            yield {
-                "accountId": account, "risk": float(risks[position]), "verdict": str(verdict_values[position]),
-                "networkId": network_id, "community": int(community[position]),
-                "explanation": explanation_json(scores, position, network_id, detection,
-                                                network_sizes.get(network_id) if network_id else None),
-            }
-
-    write_rows(settings, driver, "detect/write_account_results", rows(), batch_size=detection.write_batch_rows,
-               extra_parameters={"runId": run_id})
-    write_query(settings, driver, "detect/dissolve_networks",
-                {"networkIds": networks["networkId"].tolist(), "runId": run_id})
-
-
-class PublicationError(SockhoundError, RuntimeError):
-    """The run could not be published: another run's cleanup abandoned it, or its results are incomplete."""
-
-
-def _publish(settings: Settings, driver: Driver, run_id: str, accounts: int, started_ms: int,
-             parameters: dict[str, Any], timings: dict[str, float], counts: dict[str, int]) -> None:
-    """Flip the published run to `run_id` and mark it complete, in one transaction; then remove the results of
-    the run it replaces (and any other leftovers)."""
-    started = time.perf_counter()
-    published = write_query(settings, driver, "detect/publish_run", {
-        "runId": run_id, "accounts": accounts, "startedAt": started_ms, "finishedAt": int(time.time() * 1000),
-        "parameters": json.dumps(parameters, sort_keys=True, default=str),
-        "timings": json.dumps(timings, sort_keys=True), "counts": json.dumps(counts, sort_keys=True),
-    })
-    if not published:
-        raise PublicationError(f"run {run_id} was not published: another run abandoned it, or not all of its "
-                               f"{accounts} results are written; the previous run is still served")
-    log.info("detect: published %s (replacing %s) %.2fs", run_id, published[0]["previousRunId"],
-             time.perf_counter() - started)
-
-
-def _remove_replaced(settings: Settings, driver: Driver, run_id: str) -> None:
-    """Delete the results of the run just replaced. A failure here changes nothing served: the next run's
-    write stage removes them."""
-    started = time.perf_counter()
-    try:
-        run_statements(settings, driver, load_query("detect/clear_results"), {"keepRunId": run_id})
-        log.info("detect: replaced results removed %.2fs", time.perf_counter() - started)
-    except Exception as error:
-        log.warning("detect: %s is published, but removing the replaced results failed (%s); the next run "
-                    "removes them", run_id, type(error).__name__)

@@ -21,10 +21,11 @@ import pytest
 from fastapi.testclient import TestClient
 from neo4j import Driver
 
-import detect.pipeline as pipeline
+import detect.publication as publication
 from api.app import create_app
 from detect.export import verdicts_frame
-from detect.pipeline import PublicationError, run_detection
+from detect.pipeline import run_detection
+from detect.publication import PublicationError
 from sockhound.graph import run_statements
 from sockhound.graph import write_rows as real_write_rows
 from sockhound.migrations import apply_migrations
@@ -192,7 +193,7 @@ def test_a_run_failing_mid_write_publishes_nothing(
             raise RuntimeError("the database went away mid-write")
         real_write_rows(settings, driver, name, rows, **options)
 
-    monkeypatch.setattr("detect.pipeline.write_rows", failing_write_rows)
+    monkeypatch.setattr(publication, "write_rows", failing_write_rows)
     with pytest.raises(RuntimeError, match="mid-write"):
         run_detection(neo4j_settings, empty_graph, detection_settings())
     assert written
@@ -209,14 +210,14 @@ def test_an_abandoned_run_is_not_published(
     """Two runs at once: the one whose write stage starts later abandons the other, which then publishes
     nothing, whatever it had written."""
     before = served(client)
-    real_publish = pipeline._publish
+    real_publish = publication.publish
 
     def abandoned_first(settings: Settings, driver: Driver, run_id: str, *arguments: Any) -> None:
         driver.execute_query(test_query("abandon_run").text, {"runId": run_id},
                              database_=settings.neo4j_database)
         real_publish(settings, driver, run_id, *arguments)
 
-    monkeypatch.setattr(pipeline, "_publish", abandoned_first)
+    monkeypatch.setattr("detect.pipeline.publish", abandoned_first)
     with pytest.raises(PublicationError, match="not published"):
         run_detection(neo4j_settings, empty_graph, detection_settings())
     assert served(client) == before
