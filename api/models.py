@@ -194,13 +194,19 @@ class MembersPage(FromRecord):
 
 class RunBrief(FromRecord):
     run_id: str
-    status: str = Field(description="running, complete or failed.")
+    status: str = Field(description="running, complete, failed, or abandoned (killed, or replaced by a later run "
+                        "before it published; its results are removed).")
+    stage: str | None = Field(default=None, description="How far a running run got (`write`: writing its results, "
+                              "unseen until published); `published` once published.")
     started_at: GraphTime
     finished_at: GraphTime
 
 
 class LatestRun(RunBrief):
-    """The detection run the current verdicts come from, and what changed in the graph since it started."""
+    """The published detection run: every verdict, risk and network the API serves comes from it, all at once
+    (a run becomes visible only when it completes), and what changed in the graph since it started."""
+
+    published_at: GraphTime = Field(default=None, description="When it became the served run.")
 
     counts: dict[str, float] = Field(description="What the run counted (accounts, networks, verdicts, ...).")
     loads_since: int = Field(description="Load batches completed after the run started (not in its verdicts).")
@@ -209,8 +215,8 @@ class LatestRun(RunBrief):
     labels_since: int = Field(description="Label decisions recorded after the run started (the next run uses them).")
     accounts_not_scored: int = Field(description="Accounts whose verdict is not from this run (new since, or "
                                      "never scored).")
-    later_runs: list[RunBrief] = Field(description="Runs started after it that have not completed (running or "
-                                       "failed).")
+    later_runs: list[RunBrief] = Field(description="Runs started after it that are not published: running (with "
+                                       "their stage), failed, abandoned, or complete with nothing to link.")
 
 
 class NetworksPage(BaseModel):

@@ -66,6 +66,8 @@ class DetectionSettings(BaseSettings):
     benign_label_risk: float = Field(default=0.05, ge=0, le=1)
     # stable network ids: a new community keeps an old id when their Jaccard overlap reaches this
     network_match_jaccard: float = 0.3
+    # rows per transaction when a run writes its results (under its own id; published at the end in one flip)
+    write_batch_rows: int = Field(default=2_000, ge=1, le=100_000)
 
     def linkage_parameters(self) -> dict[str, Any]:
         return {"weights": dict(self.kind_weights), "caps": dict(self.hub_caps)}

@@ -9,7 +9,8 @@
    fitted per community by EM (detect/network_model.py), risk and verdict (detect/scoring.py).
 4. Networks: tested communities with at least two flagged members; their ids are matched by overlap with
    the previous run's networks, so they persist across runs. Results, explanations, each network's evidence
-   records and the DetectionRun record are written back, so the API serves them without recomputing.
+   records and the DetectionRun record are written back under the run's id and published all at once when the
+   run completes (detect/publication.py), so the API serves them without recomputing, one whole run at a time.
 
 Over 400 lines: the pure scoring entry (`model_scores`, `_fit_candidates`) sits beside the I/O that feeds it;
 it moves to its own module once the graph-call layer is replaced (left so as not to collide with that work).
@@ -47,10 +48,11 @@ from detect.config import DetectionSettings
 from detect.network_ids import match_network_ids
 from detect.network_model import fit_networks
 from detect.pairs import agreement_cores, shared_pairs
-from detect.scoring import Scores, explanation_json, network_evidence_records, score_accounts
+from detect.publication import publish, remove_replaced, write_results
+from detect.scoring import Scores, network_evidence_records, score_accounts
 from queries import load_query
 from sockhound.gds_session import cypher_projection, open_gds
-from sockhound.graph import Graph, read_query, run_statements, write_query, write_rows
+from sockhound.graph import Graph, read_query, write_query
 from sockhound.settings import Settings
 from sockhound.vocabulary import Verdict
 
@@ -377,7 +379,7 @@ def run_detection(
             table = scores.table
             table["networkId"] = network_of
         with timer.stage("write"):
-            _write_results(settings, driver, run_id, scores, networks, detection)
+            write_results(settings, driver, run_id, scores, networks, detection)
         counts.update({
             "communities": int(table.loc[table["communitySize"] >= 2, "community"].nunique()),
             "testedCommunities": len(scores.fit.networks),
@@ -392,37 +394,10 @@ def run_detection(
     except BaseException:
         _write_run(settings, driver, run_id, started_ms, "failed", run_parameters, timer.timings, counts)
         raise
-    _write_run(settings, driver, run_id, started_ms, "complete", run_parameters, timer.timings, counts)
+    try:
+        publish(settings, driver, run_id, len(table), started_ms, run_parameters, timer.timings, counts)
+    except BaseException:
+        _write_run(settings, driver, run_id, started_ms, "failed", run_parameters, timer.timings, counts)
+        raise
+    remove_replaced(settings, driver, run_id)
     return DetectionResult(run_id, table, networks, timer.timings, counts)
-
-
-def _write_results(settings: Settings, driver: Driver, run_id: str, scores: Scores, networks: pd.DataFrame,
-                   detection: DetectionSettings) -> None:
-    network_rows = [{str(key): value for key, value in row.items()}
-                    for row in networks.drop(columns=["community"]).to_dict("records")]
-    write_rows(settings, driver, "detect/write_networks", network_rows, extra_parameters={"runId": run_id})
-    run_statements(settings, driver, load_query("detect/clear_results"))
-    table = scores.table
-
-    def rows() -> Iterator[dict[str, Any]]:
-        account_ids = [str(account) for account in table.index]
-        risks = table["risk"].to_numpy(dtype=float)
-        verdict_values = table["verdict"].to_numpy()
-        network_ids = table["networkId"].to_numpy()
-        community = table["community"].to_numpy()
-        # the network's own member count (its flagged members), not the community's
-        network_sizes = {str(key): int(value) for key, value in zip(networks["networkId"], networks["size"],
-                                                                    strict=True)}
-        for position, account in enumerate(account_ids):
-            network_id = network_ids[position] if isinstance(network_ids[position], str) else None
-            yield {
-                "accountId": account, "risk": float(risks[position]), "verdict": str(verdict_values[position]),
-                "networkId": network_id, "community": int(community[position]),
-                "explanation": explanation_json(scores, position, network_id, detection,
-                                                network_sizes.get(network_id) if network_id else None),
-            }
-
-    write_rows(settings, driver, "detect/write_account_results", rows(), batch_size=2_000,
-               extra_parameters={"runId": run_id})
-    write_query(settings, driver, "detect/dissolve_networks",
-                {"networkIds": networks["networkId"].tolist(), "runId": run_id})

@@ -93,6 +93,7 @@ class RunStatus(StrEnum):
     RUNNING = "running"
     COMPLETE = "complete"
     FAILED = "failed"
+    ABANDONED = "abandoned"  # still running when another run's write stage cleaned up after it
 
 
 class BatchStatus(StrEnum):
@@ -114,6 +115,8 @@ class NodeLabel(StrEnum):
     EMAIL_IDENTITY = "EmailIdentity"
     MODEL = "Model"
     NETWORK = "Network"
+    ASSESSMENT = "Assessment"
+    PUBLICATION = "Publication"
     DETECTION_RUN = "DetectionRun"
     LOAD_BATCH = "LoadBatch"
     REQUEST_LEDGER = "RequestLedger"

@@ -1,5 +1,7 @@
-"""`/v1/runs/latest`: which detection run the verdicts come from, when it ran, and what reached the graph since
-(loads, label decisions, accounts it has not scored), so ban tooling can tell how fresh a verdict is."""
+"""`/v1/runs/latest`: which detection run the verdicts come from (the published one: a run is served whole once it
+completes, never part of it), when it ran, and what reached the graph since (loads, label decisions, accounts it
+has not scored, later runs still running or that never published), so ban tooling can tell how fresh a verdict
+is."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ router = APIRouter(prefix="/v1", tags=["runs"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/runs/latest", response_model=LatestRun,
-            summary="The detection run the verdicts come from, and what changed since it started")
+            summary="The published detection run the verdicts come from, and what changed since it started")
 async def get_latest_run(request: Request, gateway: GatewayDep, _: Reader) -> LatestRun:
     records = await gateway.read("api/latest_run")
     if not records:

@@ -11,8 +11,11 @@
 MATCH (s:Subnet {key: $subnetKey})<-[:IN_SUBNET]-(ip:IpAddress)<-[r:SEEN_FROM]-(a:Account)
 WITH s, a, count(DISTINCT ip) AS addresses, sum(r.count) AS requests, min(r.firstSeen) AS firstSeen,
      max(r.lastSeen) AS lastSeen
-RETURN a.accountId AS accountId, addresses, requests, firstSeen, lastSeen, a.status AS status, a.label AS label,
-       a.verdict AS verdict, round(a.risk, 3) AS risk, a.networkId AS networkId, a.createdAt AS createdAt,
-       s.accountCount AS subnetSharedBy, coalesce(s.common, false) AS subnetCommon
-ORDER BY requests DESC, accountId
+ORDER BY requests DESC, a.accountId
 LIMIT $limit
+OPTIONAL MATCH (published:Publication {scope: 'detection'})
+OPTIONAL MATCH (scored:Assessment {runId: published.runId, accountId: a.accountId})
+RETURN a.accountId AS accountId, addresses, requests, firstSeen, lastSeen, a.status AS status, a.label AS label,
+       scored.verdict AS verdict, round(scored.risk, 3) AS risk, scored.networkId AS networkId,
+       a.createdAt AS createdAt, s.accountCount AS subnetSharedBy, coalesce(s.common, false) AS subnetCommon
+ORDER BY requests DESC, accountId

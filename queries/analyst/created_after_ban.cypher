@@ -25,7 +25,10 @@ WHERE 2 <= e.accountCount <= $maxSharedBy AND NOT coalesce(e.common, false)
 WITH a, banned, bannedAt, count(e) AS sharedItems,
      collect(DISTINCT CASE WHEN e:PaymentMethod THEN 'payment' WHEN e:IpAddress THEN 'ip'
                            WHEN e:SyncBucket THEN 'sync' WHEN e:EmailIdentity THEN 'email' ELSE e.kind END) AS kinds
+OPTIONAL MATCH (published:Publication {scope: 'detection'})
+OPTIONAL MATCH (scored:Assessment {runId: published.runId, accountId: a.accountId})
 RETURN a.accountId AS accountId, a.createdAt AS createdAt, banned.accountId AS bannedAccountId, bannedAt, kinds,
-       sharedItems, a.status AS status, a.verdict AS verdict, round(a.risk, 3) AS risk, a.networkId AS networkId
+       sharedItems, a.status AS status, scored.verdict AS verdict, round(scored.risk, 3) AS risk,
+       scored.networkId AS networkId
 ORDER BY size(kinds) DESC, sharedItems DESC, createdAt DESC, accountId, bannedAccountId
 LIMIT $limit

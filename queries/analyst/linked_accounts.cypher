@@ -29,7 +29,10 @@ WITH b, count(*) AS sharedItems, collect(DISTINCT kind) AS shared, min(sharedBy)
 WITH b, sharedItems, rarestSharedBy,
      [kind IN ['payment', 'email', 'sync', 'ip', 'subnet', 'exact', 'template', 'nearband', 'upstream']
       WHERE kind IN shared] AS kinds
+OPTIONAL MATCH (published:Publication {scope: 'detection'})
+OPTIONAL MATCH (scored:Assessment {runId: published.runId, accountId: b.accountId})
 RETURN b.accountId AS accountId, kinds, sharedItems, rarestSharedBy, b.status AS status, b.label AS label,
-       b.verdict AS verdict, round(b.risk, 3) AS risk, b.networkId AS networkId, b.createdAt AS createdAt
+       scored.verdict AS verdict, round(scored.risk, 3) AS risk, scored.networkId AS networkId,
+       b.createdAt AS createdAt
 ORDER BY size(kinds) DESC, sharedItems DESC, rarestSharedBy, accountId
 LIMIT $limit

@@ -9,7 +9,8 @@
 //   :param networkId => 'net-836a28b744d1';
 //   :param maxSharedBy => 100;
 //   :param limit => 500;
-MATCH (n:Network {networkId: $networkId})<-[:MEMBER_OF]-(a:Account)
+MATCH (published:Publication {scope: 'detection'})
+MATCH (n:Network {runId: published.runId, networkId: $networkId})<-[:MEMBER_OF]-(a:Account)
 MATCH path = (a)-[:PAID_WITH|SEEN_FROM|SENT|IN_SYNC_BUCKET|SIGNED_UP_WITH]->(e)
 WHERE 2 <= e.accountCount <= $maxSharedBy AND NOT coalesce(e.common, false)
   AND EXISTS { (e)<-[:PAID_WITH|SEEN_FROM|SENT|IN_SYNC_BUCKET|SIGNED_UP_WITH]-(b:Account)-[:MEMBER_OF]->(n) WHERE b <> a }

@@ -14,11 +14,13 @@
 MATCH (p:PaymentMethod)
 WHERE $minAccounts <= p.accountCount <= $maxAccounts
 MATCH (a:Account)-[:PAID_WITH]->(p)
-WITH p, a ORDER BY a.accountId
-WITH p, collect(a.accountId) AS accountIds, collect(DISTINCT a.networkId) AS networkIds,
+OPTIONAL MATCH (published:Publication {scope: 'detection'})
+OPTIONAL MATCH (scored:Assessment {runId: published.runId, accountId: a.accountId})
+WITH p, a, scored ORDER BY a.accountId
+WITH p, collect(a.accountId) AS accountIds, collect(DISTINCT scored.networkId) AS networkIds,
      count(CASE WHEN a.status = 'banned' OR a.label = 'abusive' THEN 1 END) AS banned,
-     count(CASE WHEN a.verdict IN ['sockpuppet', 'suspect'] THEN 1 END) AS flagged,
-     count(CASE WHEN a.verdict = 'sockpuppet' THEN 1 END) AS sockpuppets
+     count(CASE WHEN scored.verdict IN ['sockpuppet', 'suspect'] THEN 1 END) AS flagged,
+     count(CASE WHEN scored.verdict = 'sockpuppet' THEN 1 END) AS sockpuppets
 RETURN p.key AS paymentKey, p.brand AS brand, p.funding AS funding, p.country AS country,
        size(accountIds) AS sharedBy, banned, flagged, networkIds, accountIds
 ORDER BY CASE WHEN banned > 0 THEN 0 WHEN flagged > 0 THEN 1 ELSE 2 END, sharedBy, sockpuppets DESC,

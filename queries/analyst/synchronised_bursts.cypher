@@ -18,11 +18,13 @@ WITH s, collect(a) AS members
 WITH [m IN members | m.accountId] AS accountIds, members, count(s) AS buckets
 WITH accountIds, buckets, members ORDER BY size(accountIds) DESC, buckets DESC, accountIds LIMIT $limit
 UNWIND members AS m
-WITH accountIds, buckets, collect(DISTINCT m.networkId) AS networkIds, min(m.createdAt) AS firstCreated,
+OPTIONAL MATCH (published:Publication {scope: 'detection'})
+OPTIONAL MATCH (scored:Assessment {runId: published.runId, accountId: m.accountId})
+WITH accountIds, buckets, collect(DISTINCT scored.networkId) AS networkIds, min(m.createdAt) AS firstCreated,
      max(m.createdAt) AS lastCreated, min(m.firstSeen) AS firstSeen, max(m.lastSeen) AS lastSeen,
      sum(m.exchanges) AS requests,
      count(CASE WHEN m.status = 'banned' OR m.label = 'abusive' THEN 1 END) AS banned,
-     count(CASE WHEN m.verdict IN ['sockpuppet', 'suspect'] THEN 1 END) AS flagged
+     count(CASE WHEN scored.verdict IN ['sockpuppet', 'suspect'] THEN 1 END) AS flagged
 RETURN size(accountIds) AS accounts, buckets, firstCreated, lastCreated,
        duration.inSeconds(firstCreated, lastCreated).minutes AS createdWithinMinutes, firstSeen, lastSeen, requests,
        banned, flagged, networkIds, accountIds

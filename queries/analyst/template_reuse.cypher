@@ -18,11 +18,13 @@ MATCH (f:PromptFingerprint {kind: $kind})
 WHERE $minAccounts <= f.accountCount <= $maxAccounts
 WITH f ORDER BY f.accountCount DESC, f.key LIMIT $limit
 MATCH (a:Account)-[s:SENT]->(f)
-WITH f, a, s ORDER BY a.accountId
-WITH f, collect(a.accountId) AS accountIds, collect(DISTINCT a.networkId) AS networkIds, sum(s.count) AS requests,
+OPTIONAL MATCH (published:Publication {scope: 'detection'})
+OPTIONAL MATCH (scored:Assessment {runId: published.runId, accountId: a.accountId})
+WITH f, a, s, scored ORDER BY a.accountId
+WITH f, collect(a.accountId) AS accountIds, collect(DISTINCT scored.networkId) AS networkIds, sum(s.count) AS requests,
      min(s.firstSeen) AS firstSeen, max(s.lastSeen) AS lastSeen,
      count(CASE WHEN a.status = 'banned' OR a.label = 'abusive' THEN 1 END) AS banned,
-     count(CASE WHEN a.verdict IN ['sockpuppet', 'suspect'] THEN 1 END) AS flagged
+     count(CASE WHEN scored.verdict IN ['sockpuppet', 'suspect'] THEN 1 END) AS flagged
 RETURN f.key AS fingerprintKey, f.kind AS kind, size(accountIds) AS sharedBy, coalesce(f.common, false) AS common,
        requests, firstSeen, lastSeen, banned, flagged, networkIds, accountIds[..$sample] AS sampleAccountIds
 ORDER BY sharedBy DESC, fingerprintKey

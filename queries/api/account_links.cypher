@@ -4,7 +4,8 @@
 // projection; allow-listed evidence ($allowed: {payment, subnet, prompt} -> keys) weighs 0. Each shared node
 // weighs $kindWeights[kind] * log(N / k) / log(N / 2) (k accounts share it, N accounts in all), as
 // `detect.explain.rarity_weight`; a link weighs the sum. Each link lists its $maxShared heaviest items and
-// how many there are. Everything is ranked and paged here, so only one page travels to the API.
+// how many there are. Everything is ranked and paged here, so only one page travels to the API. Verdicts, risks
+// and networks are the published detection run's.
 MATCH (a:Account {accountId: $accountId})
 CALL (a) {
   MATCH (a)-[:PAID_WITH]->(e:PaymentMethod)
@@ -53,8 +54,14 @@ WITH b, collect({kind: kind, key: key, sharedBy: coalesce(k, 0), weight: weight,
 WITH b, shared, reduce(total = 0.0, item IN shared | total + item.weight) AS linkWeight
 ORDER BY linkWeight DESC, b.accountId
 WITH collect({account: b, shared: shared, linkWeight: linkWeight}) AS links
-RETURN size(links) AS total,
-       [link IN links[$skip..($skip + $limit)] | {
-          accountId: link.account.accountId, verdict: coalesce(link.account.verdict, 'clear'),
-          risk: coalesce(link.account.risk, 0.0), networkId: link.account.networkId, linkWeight: link.linkWeight,
-          sharedCount: size(link.shared), shared: link.shared[..$maxShared]}] AS links
+OPTIONAL MATCH (published:Publication {scope: 'detection'})
+WITH size(links) AS total, links[$skip..($skip + $limit)] AS page, published.runId AS runId
+RETURN total, COLLECT {
+         UNWIND range(0, size(page) - 1) AS position
+         WITH page[position] AS link, position
+         OPTIONAL MATCH (scored:Assessment {runId: runId, accountId: link.account.accountId})
+         WITH link, scored ORDER BY position
+         RETURN {accountId: link.account.accountId, verdict: coalesce(scored.verdict, 'clear'),
+                 risk: coalesce(scored.risk, 0.0), networkId: scored.networkId, linkWeight: link.linkWeight,
+                 sharedCount: size(link.shared), shared: link.shared[..$maxShared]} AS shown
+       } AS links

@@ -1,6 +1,8 @@
 // What the members of one network ($networkId) share: per evidence kind, how many evidence nodes are shared
 // by two or more members, the most members any one of them links, and how many of those are common hubs.
-MATCH (n:Network {networkId: $networkId})<-[:MEMBER_OF]-(a:Account)
+// The network as the published detection run found it.
+MATCH (published:Publication {scope: 'detection'})
+MATCH (n:Network {runId: published.runId, networkId: $networkId})<-[:MEMBER_OF]-(a:Account)
 CALL (a) {
   MATCH (a)-[:PAID_WITH]->(e:PaymentMethod) RETURN e, 'payment' AS kind
   UNION

@@ -8,11 +8,15 @@
 // (riskiest first), evidence [{kind, available (shared nodes of the kind before the cap), nodes [{key, sharedBy
 // (k), subnetKey (an address's), links [{accountId, count, firstSeen, lastSeen}]}]}]. Link facts are the relationship's aggregates
 // (SEEN_FROM, SENT; a subnet's are summed over its addresses), null where it has none.
-MATCH (n:Network {networkId: $networkId})
+// The network and verdicts are the published detection run's.
+MATCH (published:Publication {scope: 'detection'})
+MATCH (n:Network {runId: published.runId, networkId: $networkId})
 CALL (n) {
   MATCH (a:Account)-[:MEMBER_OF]->(n)
-  WITH a ORDER BY a.risk DESC, a.accountId LIMIT $memberLimit
-  RETURN collect(a) AS shown
+  OPTIONAL MATCH (scored:Assessment {runId: n.runId, accountId: a.accountId})
+  WITH a, scored ORDER BY scored.risk DESC, a.accountId LIMIT $memberLimit
+  RETURN collect(a) AS shown, collect({accountId: a.accountId, verdict: coalesce(scored.verdict, 'clear'),
+                  risk: coalesce(scored.risk, 0.0), label: a.label, status: coalesce(a.status, 'active')}) AS shownRows
 }
 // Each member's links are collected as its evidence is found (one pass): matching every ranked node's accounts
 // again and testing `a IN shown` cost nodes x sharers x members list comparisons, seconds at 1,000 members.
@@ -53,7 +57,4 @@ CALL (shown) {
   WITH kind, collect({key: e.key, sharedBy: e.accountCount, subnetKey: e.subnetKey, links: links}) AS ranked
   RETURN collect({kind: kind, available: size(ranked), nodes: ranked[..$evidencePerKind]}) AS evidence
 }
-RETURN coalesce(n.size, 0) AS size,
-       [a IN shown | {accountId: a.accountId, verdict: coalesce(a.verdict, 'clear'), risk: coalesce(a.risk, 0.0),
-                      label: a.label, status: coalesce(a.status, 'active')}] AS members,
-       evidence
+RETURN coalesce(n.size, 0) AS size, shownRows AS members, evidence

@@ -3,7 +3,7 @@
 // $promptKeys (exact, template, nearband and upstream fingerprints) are lists, empty when the signal was not
 // given. Per evidence node found: its kind, how many accounts hold it, whether it is `common`, above its
 // kind's hub cap ($hubCaps: kind -> max accounts) or allow-listed at $now (epoch millis), and, when it is
-// none of those, its holders (at most the cap) with what the last detection run said of them and their
+// none of those, its holders (at most the cap) with what the published detection run said of them and their
 // network. `accounts` is N, the graph's account count. Nothing is written.
 CALL () {
   UNWIND $paymentKeys AS key MATCH (e:PaymentMethod {key: key})
@@ -42,8 +42,11 @@ CALL (kind, e, ignored) {
     RETURN DISTINCT a
   }
   WITH a LIMIT 1000
-  OPTIONAL MATCH (a)-[:MEMBER_OF]->(n:Network)
-  RETURN collect({accountId: a.accountId, verdict: coalesce(a.verdict, 'clear'), risk: coalesce(a.risk, 0.0),
+  OPTIONAL MATCH (published:Publication {scope: 'detection'})
+  OPTIONAL MATCH (scored:Assessment {runId: published.runId, accountId: a.accountId})
+  OPTIONAL MATCH (n:Network {runId: published.runId, networkId: scored.networkId})
+  RETURN collect({accountId: a.accountId, verdict: coalesce(scored.verdict, 'clear'),
+                  risk: coalesce(scored.risk, 0.0),
                   label: a.label, status: coalesce(a.status, 'active'), networkId: n.networkId,
                   networkVerdict: n.verdict, networkRisk: n.risk, networkSize: n.size}) AS holders
 }

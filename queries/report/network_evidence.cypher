@@ -6,8 +6,10 @@
 // links (sum of m - 1) and weight (sum of weight * (m - 1)).
 // Params: $networkIds, $accounts, $weights, $caps, $allowPayment, $allowSubnet, $allowPrompt (see
 // detect/project_linkage).
+// Networks and members are the published detection run's.
+MATCH (published:Publication {scope: 'detection'})
 UNWIND $networkIds AS networkId
-MATCH (:Network {networkId: networkId})<-[:MEMBER_OF]-(a:Account)
+MATCH (:Network {runId: published.runId, networkId: networkId})<-[:MEMBER_OF]-(a:Account)
 CALL (a) {
   MATCH (a)-[:PAID_WITH]->(e:PaymentMethod)
   WHERE 2 <= e.accountCount <= $caps.payment AND NOT coalesce(e.common, false) AND NOT e.key IN $allowPayment
