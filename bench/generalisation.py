@@ -7,7 +7,9 @@ methods are scored against the truth in the same run:
 
 * sockhound: `detect` as shipped (no fitted weights; its knobs were set before any of these worlds);
 * frozen: the frozen-weight scorer of commit --frozen-commit (run from a git worktree on the same graph);
-* baseline: the textbook peer (components over shared card or IP, hubs dropped; reporting/baseline.py).
+* baseline: the textbook peer (components over shared card or IP, hubs dropped; reporting/baseline.py);
+* before (with --before-commit C): `detect` of commit C (run from a git worktree like the frozen scorer), so a
+  change to detect/ is judged before/after on the very same graphs.
 
 Leave-one-tactic-out needs any parameter chosen on worlds without X. The shipped scorer has nothing left
 to choose (its settings are fixed defaults and every rate is estimated from the world being scored), so
@@ -145,8 +147,17 @@ def capturing(target: Path | None, truth: pd.DataFrame, tactic_ops: list[str]) -
         pipeline.model_scores = original  # type: ignore[assignment]
 
 
+def _checkout_verdicts(settings: Settings, checkout: Path, out: Path, truth: pd.DataFrame,
+                       tactic_ops: list[str]) -> dict[str, Any]:
+    """Figures of the `detect` of another checkout, run on the loaded graph."""
+    env = {**os.environ, "NEO4J_URI": settings.bolt_uri, "NEO4J_PASSWORD": settings.neo4j_auth()[1]}
+    subprocess.run([sys.executable, "-c", FROZEN_SCRIPT, str(checkout), str(out)], check=True, env=env,
+                   cwd=checkout, capture_output=True)
+    return figures(pd.read_csv(out, dtype=str, keep_default_na=False), truth, tactic_ops)
+
+
 def one_world(settings: Settings, dimension: str, value: str, seed: int, genuine: int, scratch: Path,
-              frozen: Path | None, capture: Path | None = None) -> dict[str, Any]:
+              frozen: Path | None, capture: Path | None = None, before: Path | None = None) -> dict[str, Any]:
     batch = scratch / f"world-{dimension}-{value}-{seed}"
     config = (preset_config("demo", seed) if dimension == "preset" else
               preset_config("varied", seed, genuine, include={dimension: value}, scope="any"))
@@ -162,12 +173,11 @@ def one_world(settings: Settings, dimension: str, value: str, seed: int, genuine
         load_seconds = time.perf_counter() - started
         results: dict[str, Any] = {}
         if frozen is not None:
-            out = scratch / "frozen.csv"
-            env = {**os.environ, "NEO4J_URI": settings.bolt_uri,
-                   "NEO4J_PASSWORD": settings.neo4j_auth()[1]}
-            subprocess.run([sys.executable, "-c", FROZEN_SCRIPT, str(frozen), str(out)], check=True, env=env,
-                           cwd=frozen, capture_output=True)
-            results["frozen"] = figures(pd.read_csv(out, dtype=str, keep_default_na=False), truth, tactic_ops)
+            results["frozen"] = _checkout_verdicts(settings, frozen, scratch / "frozen.csv", truth, tactic_ops)
+        if before is not None:
+            started = time.perf_counter()
+            results["before"] = _checkout_verdicts(settings, before, scratch / "before.csv", truth, tactic_ops)
+            results["before"]["detect_seconds"] = round(time.perf_counter() - started, 1)
         started = time.perf_counter()
         with capturing(capture / f"{dimension}={value}-{seed}.pkl" if capture else None, truth, tactic_ops):
             run_detection(settings, driver, DetectionSettings())
@@ -211,6 +221,7 @@ def main() -> None:
     parser.add_argument("--genuine", type=int, default=6_000, help="genuine accounts per world")
     parser.add_argument("--seed", type=int, default=1_000)
     parser.add_argument("--frozen-commit", default=FROZEN_COMMIT, help="'' to leave the frozen scorer out")
+    parser.add_argument("--before-commit", default="", help="also score `detect` of this commit (method 'before')")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--capture", type=Path, default=None,
                         help="keep each world's model inputs here (for offline re-scoring; var/ is git-ignored)")
@@ -223,20 +234,26 @@ def main() -> None:
         scratch = Path(tmp)
         with server(scratch) as settings, (
             frozen_checkout(args.frozen_commit, scratch) if args.frozen_commit else _none()
-        ) as frozen:
+        ) as frozen, (frozen_checkout(args.before_commit, scratch) if args.before_commit else _none()) as before:
             for index, (dimension, value) in enumerate(wanted):
                 for world in range(args.worlds):
                     seed = 0 if dimension == "preset" else args.seed + 97 * index + world
-                    row = one_world(settings, dimension, value, seed, args.genuine, scratch, frozen, args.capture)
+                    row = one_world(settings, dimension, value, seed, args.genuine, scratch, frozen, args.capture,
+                                    before)
                     rows.append(row)
                     shown = row["methods"]["sockhound"]
                     print(f"{row['tactic']} seed {seed}: {row['accounts']} accounts, load {row['load_seconds']}s,"
                           f" detect {row['detect_seconds']}s; sockhound precision {shown['precision']:.3f} "
                           f"recall {shown['recall']:.3f} per operation {shown['recall_per_operation']}", flush=True)
+                    if "before" in row["methods"]:
+                        then = row["methods"]["before"]
+                        print(f"  before ({args.before_commit}, detect {then['detect_seconds']}s): precision "
+                              f"{then['precision']:.3f} recall {then['recall']:.3f} per operation "
+                              f"{then['recall_per_operation']}", flush=True)
                     if args.json:
                         args.json.write_text(json.dumps(rows, indent=1))
     print(f"\n{len(rows)} worlds in {time.perf_counter() - began:.0f}s\n")
-    print(table(rows, ["sockhound", "frozen", "baseline"]))
+    print(table(rows, ["sockhound", "before", "frozen", "baseline"]))
 
 
 @contextmanager

@@ -3,7 +3,8 @@
 `bench/generalisation.py --capture DIR` keeps, per world, the inputs of `detect.pipeline.model_scores`
 (profiles, shared items, community levels) with the truth. That function is pure, so a variant of the
 scoring code can be judged on the very same communities in seconds instead of a bench run of many minutes
-(Leiden with concurrency 2 is not deterministic, so a fresh run also moves the communities). Judge a variant
+(communities are repeatable since Leiden runs on one thread over a key-ordered projection, docs/scoring.md
+§7; captures made before that are one draw of several). Judge a variant
 on the varied worlds *and* the demo world (`--tactic preset=demo`), never on one generator setting alone.
 
     .venv/bin/python bench/generalisation.py --frozen-commit '' --tactic size=large --capture var/capture

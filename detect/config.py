@@ -52,6 +52,8 @@ class DetectionSettings(BaseSettings):
     leiden_max_levels: int = 10
     random_seed: int = 42
     concurrency: int = Field(default=2, ge=1, le=4)
+    # Leiden/Louvain threads: above 1 the communities vary from run to run even with a fixed seed
+    community_concurrency: int = Field(default=1, ge=1, le=4)
     # the network model (detect/channels.py, detect/network_model.py)
     burst_window_hours: float = Field(default=2.0, gt=0)
     # a member shows a shared trace when chance gives that much sharing with less than this probability

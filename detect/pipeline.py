@@ -122,19 +122,21 @@ def graph_algorithms(
         with timer.stage("communities"):
             runs = []
             for gamma in (detection.leiden_gammas if detection.community_algorithm == "leiden" else [None]):
+                # one thread: with more, the order in which threads move nodes varies run to run, and so do the
+                # communities (the seed fixes only the random choices); docs/scoring.md §7
                 if gamma is None:
                     streamed = gds.louvain.stream(
-                        graph, relationship_weight_property="weight", concurrency=detection.concurrency,
+                        graph, relationship_weight_property="weight", concurrency=detection.community_concurrency,
                         max_levels=detection.leiden_max_levels, include_intermediate_communities=True)
                 else:
                     streamed = gds.leiden.stream(
-                        graph, relationship_weight_property="weight", concurrency=detection.concurrency,
+                        graph, relationship_weight_property="weight", concurrency=detection.community_concurrency,
                         max_levels=detection.leiden_max_levels, include_intermediate_communities=True,
                         gamma=gamma, random_seed=detection.random_seed)
                 runs.append(streamed.set_index("nodeId")["intermediateCommunityIds"])
             # every level of every resolution, side by side, in order of preference: the resolutions in the
             # order of `leiden_gammas`, and within one its final level (Leiden's answer) first, then the finer
-            ordered = [run.map(lambda levels: list(levels)[::-1]) for run in runs]
+            ordered = [run.reindex(runs[0].index).map(lambda levels: list(levels)[::-1]) for run in runs]
             communities = pd.DataFrame({"intermediateCommunityIds": [
                 [value for run in nested for value in run] for nested in zip(*(run.to_list() for run in ordered),
                                                                              strict=True)]},
@@ -177,7 +179,8 @@ def item_frame(record: Any, node_to_index: pd.Series) -> pd.DataFrame:
     channel_of = {kind: str(channel) for channel, kinds_of in ITEM_CHANNELS.items() for kind in kinds_of}
     frame = pd.DataFrame({
         "account": node_to_index.reindex(np.asarray(record["accounts"], dtype=np.int64)).to_numpy(),
-        "item": np.asarray(record["items"], dtype=np.int64),
+        # items numbered in the order the query gives them (by kind and key), not by store id (load order)
+        "item": pd.factorize(np.asarray(record["items"], dtype=np.int64))[0].astype(np.int64),
         "channel": kinds.map(channel_of).to_numpy(dtype=object),
         "k": np.asarray(record["ks"], dtype=np.int64),
     })

@@ -30,5 +30,9 @@ CALL () {
   WHERE 2 <= e.accountCount <= $caps.email AND NOT coalesce(e.common, false)
   RETURN a, e, 'email' AS kind
 }
+// in the order of the items' own keys and the accounts' ids, never store ids (load order): pairs sample
+// partners of large items in this order (detect/pairs.py), and item codes are taken from it
+WITH a, e, kind
+ORDER BY kind, e.key, a.accountId
 WITH id(a) AS account, id(e) AS item, kind, e.accountCount AS k
 RETURN collect(account) AS accounts, collect(item) AS items, collect(kind) AS kinds, collect(k) AS ks

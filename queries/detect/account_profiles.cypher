@@ -1,5 +1,6 @@
 // Every account with the facts detection scores: sign-up, activity, capability counts, payment funding,
 // model mix, declared organisation and label. `nodeId` maps GDS stream results back to accounts. No params.
+// Ordered by account id: the row order is detection's account index, which must not follow load order.
 MATCH (a:Account)
 RETURN id(a) AS nodeId, a.accountId AS accountId, a.createdAt.epochMillis AS createdAt, a.pathway AS pathway,
        a.orgId AS orgId,
@@ -14,3 +15,4 @@ RETURN id(a) AS nodeId, a.accountId AS accountId, a.createdAt.epochMillis AS cre
        a.firstSeen.epochMillis AS firstSeen, a.lastSeen.epochMillis AS lastSeen,
        [(a)-[:PAID_WITH]->(p:PaymentMethod) | p.funding] AS fundings,
        [(a)-[u:USED_MODEL]->(m:Model) | {model: m.name, count: u.count}] AS models
+ORDER BY accountId

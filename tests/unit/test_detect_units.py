@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -11,6 +12,7 @@ from detect.allowlist import allow_list_keys
 from detect.config import DetectionSettings
 from detect.explain import rarity_weight
 from detect.network_ids import match_network_ids
+from detect.pipeline import item_frame
 from detect.scoring import verdict_of
 from sockhound.fingerprints import PromptFingerprinter
 from sockhound.privacy import KeyedHasher, hash_ips, hash_payment_fingerprints
@@ -71,3 +73,18 @@ def test_allow_list_keys_match_the_loaders_hashes() -> None:
         "0123456789abcdef0123456789abcdef"]
     with pytest.raises(ValueError, match="kind"):
         allow_list_keys("email", "x@example.org", hasher)
+
+
+def test_item_frame_numbers_items_by_query_order_not_store_id() -> None:
+    """Two loads of one graph give the items other store ids; the frame (and so the pairs sampled from it)
+    must be the same, so items are numbered by first appearance in the query's key order."""
+    def frame(account_ids: list[int], item_ids: list[int]) -> pd.DataFrame:
+        record = {"accounts": account_ids, "items": item_ids, "kinds": ["payment", "payment", "ip", "ip"],
+                  "ks": [2, 2, 2, 2]}
+        node_to_index = pd.Series(np.arange(2, dtype=np.int64), index=sorted(set(account_ids)))
+        return item_frame(record, node_to_index)
+
+    first = frame([10, 11, 10, 11], [500, 500, 90, 90])  # the payment item has the higher store id
+    second = frame([3, 4, 3, 4], [7, 7, 900, 900])  # the other way round
+    pd.testing.assert_frame_equal(first, second)
+    assert first["item"].tolist() == [0, 0, 1, 1]
