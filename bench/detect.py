@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from detect.config import get_detection_settings
 from detect.pipeline import item_frame, linkage_parameters, model_scores, run_detection
 from queries import load_query
-from sockhound.graph import connected_driver, read_query
+from sockhound.graph import Graph, connected_driver, read_query
 from sockhound.settings import get_settings
 
 
@@ -71,7 +71,7 @@ def networkx_pipeline(settings: Any, driver: Any) -> tuple[float, dict[str, floa
     detection = get_detection_settings()
     timings: dict[str, float] = {}
     began = time.perf_counter()
-    parameters = linkage_parameters(settings, driver, detection)
+    parameters = linkage_parameters(Graph(settings, driver), detection)
     profiles = pd.DataFrame([dict(r) for r in read_query(settings, driver, "detect/account_profiles")])
     node_to_index = pd.Series(np.arange(len(profiles), dtype=np.int64), index=profiles["nodeId"].to_numpy())
     items = item_frame(read_query(settings, driver, "detect/account_items", parameters)[0], node_to_index)
@@ -110,7 +110,7 @@ def main() -> None:
         sampler = HeapSampler(driver, settings.neo4j_database)
         sampler.start()
         began = time.perf_counter()
-        result = run_detection(settings, driver, get_detection_settings())
+        result = run_detection(Graph(settings, driver), get_detection_settings())
         wall = time.perf_counter() - began
         sampler.stop()
         print(f"[{options.label}] {accounts:,} accounts; sockhound detect (GDS): {wall:.1f}s wall, "

@@ -57,7 +57,7 @@ from reporting.baseline import baseline_verdicts  # noqa: E402
 from simulator.config import preset_config  # noqa: E402
 from simulator.tactics import TACTICS  # noqa: E402
 from simulator.world import simulate  # noqa: E402
-from sockhound.graph import connected_driver, run_statements  # noqa: E402
+from sockhound.graph import Graph, connected_driver, run_statements  # noqa: E402
 from sockhound.hash_key import ensure_key_file  # noqa: E402
 from sockhound.runtime import local_neo4j  # noqa: E402
 from sockhound.settings import Settings  # noqa: E402
@@ -76,8 +76,8 @@ from sockhound.graph import connected_driver
 from sockhound.settings import Settings
 settings = Settings(sockhound_allow_dev_hash_key=True)
 with connected_driver(settings) as driver:
-    run_detection(settings, driver, DetectionSettings())
-    verdicts_frame(settings, driver).to_csv(sys.argv[2], index=False)
+    run_detection(Graph(settings, driver), DetectionSettings())
+    verdicts_frame(Graph(settings, driver)).to_csv(sys.argv[2], index=False)
 """
 
 
@@ -180,9 +180,9 @@ def one_world(settings: Settings, dimension: str, value: str, seed: int, genuine
             results["before"]["detect_seconds"] = round(time.perf_counter() - started, 1)
         started = time.perf_counter()
         with capturing(capture / f"{dimension}={value}-{seed}.pkl" if capture else None, truth, tactic_ops):
-            run_detection(settings, driver, DetectionSettings())
+            run_detection(Graph(settings, driver), DetectionSettings())
         detect_seconds = time.perf_counter() - started
-        results["sockhound"] = figures(verdicts_frame(settings, driver), truth, tactic_ops)
+        results["sockhound"] = figures(verdicts_frame(Graph(settings, driver)), truth, tactic_ops)
     results["baseline"] = figures(baseline_verdicts(batch), truth, tactic_ops)
     return {"tactic": f"{dimension}={value}", "seed": seed, "accounts": len(truth),
             "operations": {name: drawn for name, drawn in tactics.items()},

@@ -41,7 +41,7 @@ from loaders.load_batch import BatchLoader  # noqa: E402
 from queries import load_query  # noqa: E402
 from simulator.config import preset_config  # noqa: E402
 from simulator.world import simulate  # noqa: E402
-from sockhound.graph import connected_driver, run_statements  # noqa: E402
+from sockhound.graph import Graph, connected_driver, run_statements  # noqa: E402
 from sockhound.settings import Settings  # noqa: E402
 
 BEFORE_SCRIPT = """
@@ -55,9 +55,9 @@ from sockhound.settings import Settings
 settings = Settings(sockhound_allow_dev_hash_key=True)
 with connected_driver(settings) as driver:
     began = time.perf_counter()
-    run_detection(settings, driver, DetectionSettings())
+    run_detection(Graph(settings, driver), DetectionSettings())
     print(time.perf_counter() - began)
-    verdicts_frame(settings, driver).to_csv(sys.argv[2], index=False)
+    verdicts_frame(Graph(settings, driver)).to_csv(sys.argv[2], index=False)
 """
 
 
@@ -100,9 +100,9 @@ def run_once(settings: Settings, method: str, before: Path, scratch: Path) -> tu
         return float(done.stdout.strip().splitlines()[-1]), pd.read_csv(out, dtype=str, keep_default_na=False)
     with connected_driver(settings) as driver:
         began = time.perf_counter()
-        run_detection(settings, driver, DetectionSettings())
+        run_detection(Graph(settings, driver), DetectionSettings())
         wall = time.perf_counter() - began
-        return wall, verdicts_frame(settings, driver)
+        return wall, verdicts_frame(Graph(settings, driver))
 
 
 def main() -> None:

@@ -38,7 +38,7 @@ def detect_command(
         logging.basicConfig(level=logging.INFO, format="%(message)s")
     settings = get_settings()
     with connected_graph(settings) as graph:
-        result = run_detection(graph.settings, graph.driver, get_detection_settings())
+        result = run_detection(graph, get_detection_settings())
     counts = result.counts
     typer.echo(
         f"{result.run_id}: {counts.get('accounts', 0):,} accounts, {counts.get('networks', 0):,} networks; "
@@ -54,7 +54,7 @@ def export_verdicts_command(
     """Write one row per account known to the graph: verdict, risk and network id."""
     settings = get_settings()
     with connected_graph(settings) as graph:
-        frame = verdicts_frame(graph.settings, graph.driver)
+        frame = verdicts_frame(graph)
     write_verdicts(frame, out)
     typer.echo(f"wrote {len(frame):,} verdicts to {out}")
 
@@ -72,7 +72,7 @@ def evaluate_command(
     else:
         settings = get_settings()
         with connected_graph(settings) as graph:
-            frame = verdicts_frame(graph.settings, graph.driver)
+            frame = verdicts_frame(graph)
     typer.echo(json.dumps(evaluate_verdicts(frame, truth_frame), indent=2))
 
 

@@ -5,16 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from neo4j import Driver
 
-from sockhound.graph import read_query
-from sockhound.settings import Settings
+from sockhound.graph import Graph
 from sockhound.vocabulary import VERDICT_COLUMNS
 
 
-def verdicts_frame(settings: Settings, driver: Driver) -> pd.DataFrame:
+def verdicts_frame(graph: Graph) -> pd.DataFrame:
     """One row per account known to the graph; accounts never scored are `clear` with risk 0."""
-    records = read_query(settings, driver, "detect/verdicts")
+    records = graph.read("detect/verdicts")
     frame = pd.DataFrame([dict(record) for record in records], columns=list(VERDICT_COLUMNS))
     frame["risk"] = frame["risk"].astype(float).clip(0.0, 1.0)
     return frame.loc[:, list(VERDICT_COLUMNS)]

@@ -32,7 +32,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from graphdatascience import GraphDataScience
-from neo4j import Driver
 
 from detect.allowlist import active_allow_list
 from detect.channels import (
@@ -52,8 +51,7 @@ from detect.publication import publish, remove_replaced, write_results
 from detect.scoring import Scores, network_evidence_records, score_accounts
 from queries import load_query
 from sockhound.gds_session import cypher_projection, open_gds
-from sockhound.graph import Graph, read_query, write_query
-from sockhound.settings import Settings
+from sockhound.graph import Graph
 from sockhound.vocabulary import Verdict
 
 log = logging.getLogger(__name__)
@@ -90,10 +88,10 @@ def new_run_id() -> str:
     return f"run-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
 
 
-def linkage_parameters(settings: Settings, driver: Driver, detection: DetectionSettings) -> dict[str, Any]:
+def linkage_parameters(graph: Graph, detection: DetectionSettings) -> dict[str, Any]:
     """The parameters of the projection and evidence queries: weights, caps, N and the allow-list keys."""
-    accounts = int(read_query(settings, driver, "detect/account_count")[0]["accounts"])
-    allowed = active_allow_list(Graph(settings, driver))
+    accounts = int(graph.read("detect/account_count")[0]["accounts"])
+    allowed = active_allow_list(graph)
     return {
         **detection.linkage_parameters(),
         "accounts": max(accounts, 3),
@@ -147,10 +145,10 @@ def graph_algorithms(
     return communities, counts
 
 
-def _write_run(settings: Settings, driver: Driver, run_id: str, started_ms: int, status: str,
+def _write_run(graph: Graph, run_id: str, started_ms: int, status: str,
                parameters: dict[str, Any], timings: dict[str, float], counts: dict[str, int]) -> None:
     finished = None if status == "running" else int(time.time() * 1000)
-    write_query(settings, driver, "detect/write_run", {
+    graph.write("detect/write_run", {
         "runId": run_id, "startedAt": started_ms, "finishedAt": finished, "status": status,
         "parameters": json.dumps(parameters, sort_keys=True, default=str),
         "timings": json.dumps(timings, sort_keys=True), "counts": json.dumps(counts, sort_keys=True),
@@ -341,7 +339,7 @@ def assign_networks(scores: Scores, previous: dict[str, set[str]], detection: De
 
 
 def run_detection(
-    settings: Settings, driver: Driver, detection: DetectionSettings, *,
+    graph: Graph, detection: DetectionSettings, *,
     after_projection: Callable[[Any], None] | None = None,
 ) -> DetectionResult:
     """One detection run over the whole graph; writes results and a DetectionRun record."""
@@ -350,19 +348,19 @@ def run_detection(
     timer = _Timer()
     counts: dict[str, int] = {}
     run_parameters: dict[str, Any] = {"detection": detection.model_dump()}
-    _write_run(settings, driver, run_id, started_ms, "running", run_parameters, {}, {})
+    _write_run(graph, run_id, started_ms, "running", run_parameters, {}, {})
     try:
         with timer.stage("read"):
-            parameters = linkage_parameters(settings, driver, detection)
+            parameters = linkage_parameters(graph, detection)
             run_parameters["allowListed"] = {
                 "payment": len(parameters["allowPayment"]), "subnet": len(parameters["allowSubnet"]),
                 "prompt": len(parameters["allowPrompt"]),
             }
-            profile_records = read_query(settings, driver, "detect/account_profiles")
+            profile_records = graph.read("detect/account_profiles")
             profiles = pd.DataFrame([dict(record) for record in profile_records])
             node_to_index = pd.Series(np.arange(len(profiles), dtype=np.int64),
                                       index=profiles["nodeId"].to_numpy() if len(profiles) else [])
-            items = item_frame(read_query(settings, driver, "detect/account_items", parameters)[0], node_to_index)
+            items = item_frame(graph.read("detect/account_items", parameters)[0], node_to_index)
         counts["accounts"] = len(profiles)
         counts["seeds"] = int((profiles["label"] == "abusive").sum()) if len(profiles) else 0
         counts["sharedItems"] = len(items)
@@ -370,19 +368,19 @@ def run_detection(
             # No account, or no shared evidence at all: nothing to project. The run is recorded; results of
             # earlier runs are left as they are.
             raise _NothingToLink()
-        gds = open_gds(settings, driver)
+        gds = open_gds(graph)
         communities, graph_counts = graph_algorithms(gds, parameters, detection, timer, after_projection)
         counts.update(graph_counts)
         with timer.stage("score"):
             scores = model_scores(profiles, items, community_levels(communities, node_to_index), detection)
         with timer.stage("networks"):
             previous = {str(record["networkId"]): set(record["members"])
-                        for record in read_query(settings, driver, "detect/previous_networks")}
+                        for record in graph.read("detect/previous_networks")}
             network_of, networks = assign_networks(scores, previous, detection)
             table = scores.table
             table["networkId"] = network_of
         with timer.stage("write"):
-            write_results(settings, driver, run_id, scores, networks, detection)
+            write_results(graph, run_id, scores, networks, detection)
         counts.update({
             "communities": int(table.loc[table["communitySize"] >= 2, "community"].nunique()),
             "testedCommunities": len(scores.fit.networks),
@@ -392,15 +390,15 @@ def run_detection(
             "clear": int((table["verdict"] == Verdict.CLEAR.value).sum()),
         })
     except _NothingToLink:
-        _write_run(settings, driver, run_id, started_ms, "complete", run_parameters, timer.timings, counts)
+        _write_run(graph, run_id, started_ms, "complete", run_parameters, timer.timings, counts)
         return DetectionResult(run_id, pd.DataFrame(), pd.DataFrame(), timer.timings, counts)
     except BaseException:
-        _write_run(settings, driver, run_id, started_ms, "failed", run_parameters, timer.timings, counts)
+        _write_run(graph, run_id, started_ms, "failed", run_parameters, timer.timings, counts)
         raise
     try:
-        publish(settings, driver, run_id, len(table), started_ms, run_parameters, timer.timings, counts)
+        publish(graph, run_id, len(table), started_ms, run_parameters, timer.timings, counts)
     except BaseException:
-        _write_run(settings, driver, run_id, started_ms, "failed", run_parameters, timer.timings, counts)
+        _write_run(graph, run_id, started_ms, "failed", run_parameters, timer.timings, counts)
         raise
-    remove_replaced(settings, driver, run_id)
+    remove_replaced(graph, run_id)
     return DetectionResult(run_id, table, networks, timer.timings, counts)

@@ -22,27 +22,25 @@ from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
-from neo4j import Driver
 
 from detect.config import DetectionSettings
 from detect.scoring import Scores, explanation_json
 from queries import load_query
 from sockhound.errors import SockhoundError
-from sockhound.graph import run_statements, write_query, write_rows
-from sockhound.settings import Settings
+from sockhound.graph import Graph
 
 log = logging.getLogger(__name__)
 
 
-def write_results(settings: Settings, driver: Driver, run_id: str, scores: Scores, networks: pd.DataFrame,
+def write_results(graph: Graph, run_id: str, scores: Scores, networks: pd.DataFrame,
                    detection: DetectionSettings) -> None:
     """Write the run's results under its own id, invisible to every reader until `publish` flips the pointer;
     first the leftovers of killed, failed or concurrent runs go."""
-    write_query(settings, driver, "detect/mark_stage", {"runId": run_id, "stage": "write"})
-    run_statements(settings, driver, load_query("detect/clear_results"), {"keepRunId": run_id})
+    graph.write("detect/mark_stage", {"runId": run_id, "stage": "write"})
+    graph.run_statements(load_query("detect/clear_results"), {"keepRunId": run_id})
     network_rows = [{str(key): value for key, value in row.items()}
                     for row in networks.drop(columns=["community"]).to_dict("records")]
-    write_rows(settings, driver, "detect/write_networks", network_rows, extra_parameters={"runId": run_id})
+    graph.write_rows("detect/write_networks", network_rows, extra_parameters={"runId": run_id})
     table = scores.table
 
     def rows() -> Iterator[dict[str, Any]]:
@@ -63,9 +61,9 @@ def write_results(settings: Settings, driver: Driver, run_id: str, scores: Score
                                                 network_sizes.get(network_id) if network_id else None),
             }
 
-    write_rows(settings, driver, "detect/write_account_results", rows(), batch_size=detection.write_batch_rows,
+    graph.write_rows("detect/write_account_results", rows(), batch_size=detection.write_batch_rows,
                extra_parameters={"runId": run_id})
-    write_query(settings, driver, "detect/dissolve_networks",
+    graph.write("detect/dissolve_networks",
                 {"networkIds": networks["networkId"].tolist(), "runId": run_id})
 
 
@@ -73,12 +71,12 @@ class PublicationError(SockhoundError, RuntimeError):
     """The run could not be published: another run's cleanup abandoned it, or its results are incomplete."""
 
 
-def publish(settings: Settings, driver: Driver, run_id: str, accounts: int, started_ms: int,
+def publish(graph: Graph, run_id: str, accounts: int, started_ms: int,
              parameters: dict[str, Any], timings: dict[str, float], counts: dict[str, int]) -> None:
     """Flip the published run to `run_id` and mark it complete, in one transaction; then remove the results of
     the run it replaces (and any other leftovers)."""
     started = time.perf_counter()
-    published = write_query(settings, driver, "detect/publish_run", {
+    published = graph.write("detect/publish_run", {
         "runId": run_id, "accounts": accounts, "startedAt": started_ms, "finishedAt": int(time.time() * 1000),
         "parameters": json.dumps(parameters, sort_keys=True, default=str),
         "timings": json.dumps(timings, sort_keys=True), "counts": json.dumps(counts, sort_keys=True),
@@ -90,12 +88,12 @@ def publish(settings: Settings, driver: Driver, run_id: str, accounts: int, star
              time.perf_counter() - started)
 
 
-def remove_replaced(settings: Settings, driver: Driver, run_id: str) -> None:
+def remove_replaced(graph: Graph, run_id: str) -> None:
     """Delete the results of the run just replaced. A failure here changes nothing served: the next run's
     write stage removes them."""
     started = time.perf_counter()
     try:
-        run_statements(settings, driver, load_query("detect/clear_results"), {"keepRunId": run_id})
+        graph.run_statements(load_query("detect/clear_results"), {"keepRunId": run_id})
         log.info("detect: replaced results removed %.2fs", time.perf_counter() - started)
     except Exception as error:
         log.warning("detect: %s is published, but removing the replaced results failed (%s); the next run "

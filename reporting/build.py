@@ -38,9 +38,9 @@ class GraphInputs:
 def read_graph_inputs(graph: Graph, detection: DetectionSettings,
                       top: int = DEFAULT_TOP_NETWORKS) -> GraphInputs:
     """Everything the report needs from the graph (read only)."""
-    verdicts = verdicts_frame(graph.settings, graph.driver)
+    verdicts = verdicts_frame(graph)
     networks = parse_networks([dict(record) for record in graph.read("report/networks")])
-    parameters = {**linkage_parameters(graph.settings, graph.driver, detection),
+    parameters = {**linkage_parameters(graph, detection),
                   "networkIds": top_network_ids(networks, top)}
     records = graph.read("report/network_evidence", parameters)
     evidence = pd.DataFrame([dict(record) for record in records], columns=list(EVIDENCE_COLUMNS))

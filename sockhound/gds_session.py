@@ -8,15 +8,14 @@ from contextlib import contextmanager
 from typing import Any
 
 from graphdatascience import GraphDataScience
-from neo4j import Driver
 
 from queries import CypherQuery
-from sockhound.settings import Settings
+from sockhound.graph import Graph
 
 
-def open_gds(settings: Settings, driver: Driver) -> GraphDataScience:
-    """A GDS client over an existing driver (no Arrow flight server in the open-source build)."""
-    return GraphDataScience(driver, database=settings.neo4j_database, arrow=False, show_progress=False)
+def open_gds(graph: Graph) -> GraphDataScience:
+    """A GDS client over the graph's driver (no Arrow flight server in the open-source build)."""
+    return GraphDataScience(graph.driver, database=graph.database, arrow=False, show_progress=False)
 
 
 def projection_name(purpose: str) -> str:

@@ -14,6 +14,7 @@ from neo4j import Driver
 
 from detect.config import DetectionSettings
 from loaders.load_batch import BatchLoader
+from sockhound.graph import Graph
 from sockhound.settings import Settings
 
 START = datetime(2026, 3, 2, tzinfo=UTC)
@@ -139,5 +140,5 @@ def detected_world(settings: Settings, driver: Driver, root: Path) -> pd.DataFra
 
     run_statements(settings, driver, load_query("maintenance/delete_all_in_batches"), {"batchSize": 10_000})
     load(settings, driver, write_world(root / "world", {"a": RING_A, "b": RING_B}), root / "report")
-    run_detection(settings, driver, detection_settings())
-    return verdicts_frame(settings, driver).set_index("account_id")
+    run_detection(Graph(settings, driver), detection_settings())
+    return verdicts_frame(Graph(settings, driver)).set_index("account_id")

@@ -29,7 +29,7 @@ from loaders.errors import BatchFileError
 from loaders.load_batch import BatchLoader
 from queries import load_query, query_names
 from queries.header import body_parameters, parse_header
-from sockhound.graph import WriteRefusedError, run_read_only, run_statements
+from sockhound.graph import Graph, WriteRefusedError, run_read_only, run_statements
 from sockhound.settings import Settings, get_settings
 from tests.conftest import free_port
 from tests.detection_world import BENIGN, COMPANY, FAMILIES, RING_A, RING_B, detection_settings, load, write_world
@@ -69,7 +69,7 @@ def graph(neo4j_settings: Settings, session_driver: Driver, tmp_path_factory: py
                    {"batchSize": 10_000})
     base = tmp_path_factory.mktemp("analyst")
     load(neo4j_settings, session_driver, write_world(base / "world", {"a": RING_A, "b": RING_B}), base / "r1")
-    run = run_detection(neo4j_settings, session_driver, detection_settings())
+    run = run_detection(Graph(neo4j_settings, session_driver), detection_settings())
     report = BatchLoader(neo4j_settings, session_driver).load(write_ban_batch(base / "ban"), base / "r2")
     assert report.outcome == "loaded"
     return AnalystGraph(run=run, ban_batch_id=report.batch_id)

@@ -29,7 +29,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def detected(neo4j_settings: Settings, empty_graph: Driver, world: Path, tmp_path: Path) -> Driver:
     load(neo4j_settings, empty_graph, world, tmp_path / "report")
-    run_detection(neo4j_settings, empty_graph, detection_settings())
+    run_detection(Graph(neo4j_settings, empty_graph), detection_settings())
     return empty_graph
 
 
@@ -53,7 +53,7 @@ def test_ban_decision_is_recorded_once_and_used_by_the_next_run(
             for d in label_decisions(neo4j_settings, detected, target)] == [("abusive", "labeller", None, "labeller")]
     assert client.get(f"/v1/accounts/{target}", headers=bearer(READ_WRITE_KEY)).json()["label"] == "abusive"
 
-    run_detection(neo4j_settings, detected, detection_settings())
+    run_detection(Graph(neo4j_settings, detected), detection_settings())
     explanation = account_explanation(Graph(neo4j_settings, detected), target)
     assert "labelAbusive" in {record["kind"] for record in explanation["evidence"]}
     assert explanation["verdict"] != "clear"

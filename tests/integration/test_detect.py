@@ -53,7 +53,7 @@ def cli() -> typer.Typer:
 
 
 def sockhound_projections(settings: Settings, driver: Driver) -> list[str]:
-    listed = open_gds(settings, driver).graph.list()
+    listed = open_gds(Graph(settings, driver)).graph.list()
     return [str(entry.graph_name) for entry in listed if str(entry.graph_name).startswith("sockhound-")]
 
 
@@ -63,7 +63,7 @@ def network_of(result_accounts: pd.DataFrame, members: list[str]) -> set[Any]:
 
 def test_detect_export_and_evaluate(neo4j_settings: Settings, loaded: Driver, world: Path, tmp_path: Path,
                                     cli_env: None) -> None:
-    result = run_detection(neo4j_settings, loaded, detection_settings())
+    result = run_detection(Graph(neo4j_settings, loaded), detection_settings())
     table = result.accounts
     assert (table.loc[RING_A, "verdict"] == "sockpuppet").all()
     assert (table.loc[RING_B, "verdict"] == "sockpuppet").all()
@@ -113,7 +113,7 @@ def test_projection_is_dropped_when_detection_fails(neo4j_settings: Settings, lo
         raise RuntimeError("boom after projecting")
 
     with pytest.raises(RuntimeError, match="boom"):
-        run_detection(neo4j_settings, loaded, detection_settings(), after_projection=explode)
+        run_detection(Graph(neo4j_settings, loaded), detection_settings(), after_projection=explode)
     assert seen and seen[0].startswith("sockhound-linkage-")
     assert sockhound_projections(neo4j_settings, loaded) == []
     status = loaded.execute_query("MATCH (r:DetectionRun) RETURN r.status AS status",
@@ -124,8 +124,8 @@ def test_projection_is_dropped_when_detection_fails(neo4j_settings: Settings, lo
 def test_network_ids_stable_across_runs_and_changes(neo4j_settings: Settings, loaded: Driver,
                                                     tmp_path: Path) -> None:
     settings = detection_settings()
-    first = run_detection(neo4j_settings, loaded, settings)
-    second = run_detection(neo4j_settings, loaded, settings)
+    first = run_detection(Graph(neo4j_settings, loaded), settings)
+    second = run_detection(Graph(neo4j_settings, loaded), settings)
     for ring in (RING_A, RING_B):
         assert network_of(first.accounts, ring) == network_of(second.accounts, ring)
         assert len(network_of(second.accounts, ring)) == 1
@@ -133,7 +133,7 @@ def test_network_ids_stable_across_runs_and_changes(neo4j_settings: Settings, lo
     loaded.execute_query("MATCH (a:Account) WHERE a.accountId IN $gone DETACH DELETE a", gone=RING_A[:2],
                          database_=neo4j_settings.neo4j_database)
     load(neo4j_settings, loaded, write_world(tmp_path / "next", {"c": RING_C}), tmp_path / "report-next")
-    third = run_detection(neo4j_settings, loaded, settings)
+    third = run_detection(Graph(neo4j_settings, loaded), settings)
     assert network_of(third.accounts, RING_A[2:]) == network_of(first.accounts, RING_A)
     assert network_of(third.accounts, RING_B) == network_of(first.accounts, RING_B)
     (ring_c_network,) = network_of(third.accounts, RING_C)
@@ -145,7 +145,7 @@ def test_network_ids_stable_across_runs_and_changes(neo4j_settings: Settings, lo
 
 def test_explanations_sum_to_risk(neo4j_settings: Settings, loaded: Driver, cli_env: None) -> None:
     detection = detection_settings()
-    run_detection(neo4j_settings, loaded, detection)
+    run_detection(Graph(neo4j_settings, loaded), detection)
     for account in (RING_A[3], RING_B[1], BENIGN[5], COMPANY[0]):
         explained = account_explanation(Graph(neo4j_settings, loaded), account)
         total = explained["prior"]["contribution"] + sum(record["contribution"] for record in explained["evidence"])
@@ -176,7 +176,7 @@ def test_allow_listed_evidence_no_longer_links(neo4j_settings: Settings, loaded:
     detection = detection_settings()
     before = pair_explanation(Graph(neo4j_settings, loaded), COMPANY[0], COMPANY[1], detection)
     assert {item["kind"] for item in before["shared"] if item["weight"] > 0} == {"payment", "subnet"}
-    first = run_detection(neo4j_settings, loaded, detection)
+    first = run_detection(Graph(neo4j_settings, loaded), detection)
     assert first.accounts["community"][COMPANY[0]] == first.accounts["community"][COMPANY[1]]
 
     runner = CliRunner()
@@ -198,21 +198,21 @@ def test_allow_listed_evidence_no_longer_links(neo4j_settings: Settings, loaded:
     after = pair_explanation(Graph(neo4j_settings, loaded), COMPANY[0], COMPANY[1], detection)
     assert all(item["weight"] == 0 for item in after["shared"])
     assert {item["ignored"] for item in after["shared"]} == {"allow-listed"}
-    run_detection(neo4j_settings, loaded, detection)
+    run_detection(Graph(neo4j_settings, loaded), detection)
     for other in COMPANY[1:]:  # no two staff linked any more by the card or the office
         shared = pair_explanation(Graph(neo4j_settings, loaded), COMPANY[0], other, detection)["shared"]
         assert all(item["weight"] == 0 for item in shared if item["kind"] in ("payment", "ip", "subnet"))
 
     removed = runner.invoke(cli(), ["allowlist", "remove", "--kind", "payment", "--value", COMPANY_CARD])
     assert removed.exit_code == 0 and "removed 1 entry" in removed.output
-    third = run_detection(neo4j_settings, loaded, detection)
+    third = run_detection(Graph(neo4j_settings, loaded), detection)
     assert third.accounts["community"][COMPANY[0]] == third.accounts["community"][COMPANY[1]]
 
 
 def test_explanations_show_the_movers_and_the_networks_own_size(neo4j_settings: Settings, loaded: Driver) -> None:
     """Issue 18.1: records in order of contribution, the first five (the API's default) cover >= 80 % of the
     risk above the prior, and the network size shown is the network's member count, not its community's."""
-    result = run_detection(neo4j_settings, loaded, detection_settings())
+    result = run_detection(Graph(neo4j_settings, loaded), detection_settings())
     flagged = result.accounts[result.accounts["networkId"].notna()]
     assert len(flagged) >= len(RING_A)
     members = flagged.groupby("networkId").size()

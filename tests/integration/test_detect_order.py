@@ -20,7 +20,7 @@ from neo4j import Driver
 from detect import pipeline
 from detect.pipeline import run_detection
 from queries import load_query
-from sockhound.graph import run_statements
+from sockhound.graph import Graph, run_statements
 from sockhound.settings import Settings
 from tests.detection_world import RING_A, RING_B, RING_C, detection_settings, load, write_world
 from tests.integration.graph_state import run_test_query
@@ -75,7 +75,7 @@ def recording(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[frozenset[f
 
 
 def _detect(settings: Settings, driver: Driver, seen: list[list[frozenset[frozenset[str]]]]) -> Outcome:
-    result = run_detection(settings, driver, detection_settings())
+    result = run_detection(Graph(settings, driver), detection_settings())
     accounts = result.accounts.sort_index()
     order = [str(row["accountId"]) for row in run_test_query(settings, driver, "account_store_order")]
     return Outcome(seen[-1], accounts["verdict"].astype(str), accounts["risk"].astype(float), order)

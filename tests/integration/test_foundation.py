@@ -51,7 +51,7 @@ def test_migrations_applied_twice_change_nothing(neo4j_settings: Settings, sessi
 
 def test_gds_wcc_finds_the_payment_rings(neo4j_settings: Settings, empty_graph: Driver) -> None:
     run_statements(neo4j_settings, empty_graph, test_cypher("two_payment_rings"))
-    gds = open_gds(neo4j_settings, empty_graph)
+    gds = open_gds(Graph(neo4j_settings, empty_graph))
     with cypher_projection(gds, test_cypher("project_shared_payment"), "test-wcc") as graph:
         projected_name = graph.name()
         components = gds.wcc.stream(graph)
@@ -69,7 +69,7 @@ def test_gds_wcc_finds_the_payment_rings(neo4j_settings: Settings, empty_graph: 
 
 def test_projection_is_dropped_when_the_algorithm_fails(neo4j_settings: Settings, empty_graph: Driver) -> None:
     run_statements(neo4j_settings, empty_graph, test_cypher("two_payment_rings"))
-    gds = open_gds(neo4j_settings, empty_graph)
+    gds = open_gds(Graph(neo4j_settings, empty_graph))
     before = {info.graph_name for info in gds.graph.list()}
     with pytest.raises(Exception, match=r"weight|property"), cypher_projection(
         gds, test_cypher("project_shared_payment"), "test-failure"

@@ -12,6 +12,7 @@ from neo4j import Driver
 
 from detect.export import verdicts_frame
 from detect.pipeline import run_detection
+from sockhound.graph import Graph
 from sockhound.settings import Settings
 from tests.detection_world import detection_settings, load
 from tests.planted_rings import write_planted_rings
@@ -27,8 +28,8 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_small_rings_come_out_as_their_own_networks(neo4j_settings: Settings, empty_graph: Driver, planted: Path,
                                                     tmp_path: Path) -> None:
     load(neo4j_settings, empty_graph, planted, tmp_path / "report")
-    run_detection(neo4j_settings, empty_graph, detection_settings())
-    verdicts = verdicts_frame(neo4j_settings, empty_graph)
+    run_detection(Graph(neo4j_settings, empty_graph), detection_settings())
+    verdicts = verdicts_frame(Graph(neo4j_settings, empty_graph))
     truth = pd.read_csv(planted / "truth.csv", dtype=str, keep_default_na=False)
     joined = truth.merge(verdicts, on="account_id")
     rings = joined[joined["actor"] != "benign"]

@@ -18,6 +18,7 @@ from detect.pipeline import run_detection
 from reporting.baseline import baseline_verdicts
 from reporting.data import NO_BASELINE_NOTE
 from reporting.render import FIGURES
+from sockhound.graph import Graph
 from sockhound.settings import Settings
 from tests.detection_world import RING_A, RING_B, detection_settings, load, write_world
 from tests.unit.test_report import PNG_SIGNATURE
@@ -27,7 +28,7 @@ def test_report_command_end_to_end(neo4j_settings: Settings, empty_graph: Driver
                                    cli_env: None) -> None:
     world = write_world(tmp_path / "world", {"a": RING_A, "b": RING_B})
     load(neo4j_settings, empty_graph, world, tmp_path / "load-report")
-    result = run_detection(neo4j_settings, empty_graph, detection_settings())
+    result = run_detection(Graph(neo4j_settings, empty_graph), detection_settings())
     truth = pd.read_csv(world / "truth.csv", dtype=str, keep_default_na=False)
     out = tmp_path / "report"
 
@@ -37,7 +38,7 @@ def test_report_command_end_to_end(neo4j_settings: Settings, empty_graph: Driver
     assert "sockhound precision 1.0000" in shown.output and "baseline  precision" in shown.output
 
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert summary["sockhound"] == evaluate_verdicts(verdicts_frame(neo4j_settings, empty_graph), truth)
+    assert summary["sockhound"] == evaluate_verdicts(verdicts_frame(Graph(neo4j_settings, empty_graph)), truth)
     assert summary["baseline"] == evaluate_verdicts(baseline_verdicts(world), truth)
     assert summary["networks"]["active"] == len(result.networks)
     html = (out / "index.html").read_text(encoding="utf-8")

@@ -26,7 +26,7 @@ from api.app import create_app
 from detect.export import verdicts_frame
 from detect.pipeline import run_detection
 from detect.publication import PublicationError
-from sockhound.graph import run_statements
+from sockhound.graph import Graph, run_statements
 from sockhound.graph import write_rows as real_write_rows
 from sockhound.migrations import apply_migrations
 from sockhound.settings import Settings
@@ -50,7 +50,7 @@ def published(neo4j_settings: Settings, empty_graph: Driver, worlds: tuple[Path,
     the published run's id."""
     first, second = worlds
     load(neo4j_settings, empty_graph, first, tmp_path / "report-first")
-    run_id = run_detection(neo4j_settings, empty_graph, detection_settings()).run_id
+    run_id = run_detection(Graph(neo4j_settings, empty_graph), detection_settings()).run_id
     load(neo4j_settings, empty_graph, second, tmp_path / "report-next")
     return run_id
 
@@ -95,7 +95,7 @@ def served(client: TestClient) -> dict[str, Any]:
 
 
 def export_rows(settings: Settings, driver: Driver) -> list[tuple[Any, ...]]:
-    frame = verdicts_frame(settings, driver)
+    frame = verdicts_frame(Graph(settings, driver))
     return [tuple(row) for row in frame.itertuples(index=False)]
 
 
@@ -195,7 +195,7 @@ def test_a_run_failing_mid_write_publishes_nothing(
 
     monkeypatch.setattr(publication, "write_rows", failing_write_rows)
     with pytest.raises(RuntimeError, match="mid-write"):
-        run_detection(neo4j_settings, empty_graph, detection_settings())
+        run_detection(Graph(neo4j_settings, empty_graph), detection_settings())
     assert written
     assert served(client) == before
     assert export_rows(neo4j_settings, empty_graph) == exported_before
@@ -219,7 +219,7 @@ def test_an_abandoned_run_is_not_published(
 
     monkeypatch.setattr("detect.pipeline.publish", abandoned_first)
     with pytest.raises(PublicationError, match="not published"):
-        run_detection(neo4j_settings, empty_graph, detection_settings())
+        run_detection(Graph(neo4j_settings, empty_graph), detection_settings())
     assert served(client) == before
 
 
