@@ -8,14 +8,17 @@ for bit (no UBIGINT in Spark) and ordered as unsigned by an explicit sign test, 
 ``lpad(lower(hex(x)), 16, '0')`` (two's complement in both engines), and band keys are rows, not lists. So
 both engines compute exactly the same rows (tests/integration/test_engine_spark.py compares every table).
 
-Where Spark keeps things: a session this engine starts itself (``local[N]``, the default ``local[2]``) has
-``spark.local.dir`` (shuffle and spill files, pyspark's Arrow transfer files), the JVM's ``java.io.tmpdir``
-and the warehouse (the tables) inside the load's private directory, is started under umask 077 (so its
-files are 0600), has no UI and no event log, and stops when the engine closes. Only keyed hashes, account
-ids and numbers reach Spark, as with DuckDB. With ``SPARK_REMOTE`` (Spark Connect) or a cluster master the
-tables live in that cluster's warehouse, in a database of this load's own that is dropped at the end.
+Where Spark keeps things: every table is a temporary view of this load (names prefixed, so loads sharing
+a session do not meet), the merged ones cached eagerly (``CACHE TABLE t AS query``: memory, then disk);
+nothing goes to a warehouse. A session this engine starts itself (``local[N]``, the default ``local[2]``)
+has ``spark.local.dir`` (shuffle files, cached blocks that spill, pyspark's Arrow transfer files) and the
+JVM's ``java.io.tmpdir`` inside the load's private directory, is started under umask 077 (its files are
+0600), has no UI, no console progress and no event log, logs at ERROR, and stops when the engine closes.
+Only keyed hashes, account ids and numbers reach Spark, as with DuckDB. With ``SPARK_REMOTE`` (Spark
+Connect) or a cluster master the same views live in that cluster's session and executors.
 
-Chunk rows reach Spark through ``createDataFrame`` from Arrow, buffered to ``flush_rows`` rows per table so
+Chunk rows reach Spark through ``createDataFrame`` from Arrow-backed pandas, buffered to ``flush_rows``
+rows per table and checkpointed locally (``localCheckpoint``: lineage cut, blocks spill to local disk), so
 a batch is a few Spark jobs, not one per chunk and table.
 """
 
@@ -23,11 +26,12 @@ from __future__ import annotations
 
 import secrets
 import shutil
+import tempfile
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, reduce
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import pandas as pd
 import pyarrow as pa
@@ -38,7 +42,7 @@ from loaders.aggregate import ExchangeAggregate
 from loaders.engine import EngineReads, _private_files, chunk_tables, sql_statements
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 DEFAULT_FLUSH_ROWS: Final = 2_000_000
 APP_NAME: Final = "sockhound-load"
@@ -53,9 +57,10 @@ def spark_statement(statement: str) -> exp.Expr:
     return parsed
 
 
-def to_spark_sql(statement: str, database: str, parameters: Mapping[str, int] | None = None) -> str:
-    """Spark SQL for a statement of ``loaders/sql``: tables qualified by ``database``, ``$name`` parameters
-    bound as integer literals (they are ours, e.g. ``min_accounts``; anything but an int is refused)."""
+def to_spark_sql(statement: str, prefix: str, parameters: Mapping[str, int] | None = None) -> exp.Expr:
+    """A statement of ``loaders/sql`` as a Spark SQL tree: table names get ``prefix`` (this load's own
+    temporary views), ``$name`` parameters are bound as integer literals (they are ours, e.g.
+    ``min_accounts``; anything but an int is refused). ``.sql(dialect="spark")`` gives the text."""
     tree = spark_statement(statement).copy()
     values = dict(parameters or {})
 
@@ -68,11 +73,11 @@ def to_spark_sql(statement: str, database: str, parameters: Mapping[str, int] | 
             if not isinstance(value, int) or isinstance(value, bool):
                 raise TypeError(f"SQL parameter ${name} must be an int")
             return exp.Literal.number(value)
-        if isinstance(node, exp.Table) and not node.args.get("db"):
-            node.set("db", exp.to_identifier(database))
+        if isinstance(node, exp.Table):
+            node.set("this", exp.to_identifier(prefix + node.name))
         return node
 
-    return tree.transform(bind).sql(dialect="spark")
+    return tree.transform(bind)
 
 
 def session_config(directory: Path, *, driver_memory: str) -> dict[str, str]:
@@ -81,11 +86,13 @@ def session_config(directory: Path, *, driver_memory: str) -> dict[str, str]:
     java_options = f"-Djava.io.tmpdir={temp} -XX:-UsePerfData"
     return {
         "spark.local.dir": str(temp),
-        "spark.sql.warehouse.dir": str(directory / "warehouse"),
+        "spark.sql.warehouse.dir": str(directory / "warehouse"),  # nothing is written there (temp views only)
         "spark.driver.extraJavaOptions": java_options,
         "spark.executor.extraJavaOptions": java_options,
         "spark.driver.memory": driver_memory,
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.log.level": "ERROR",
         "spark.eventLog.enabled": "false",
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": "8",
@@ -105,8 +112,13 @@ def start_session(directory: Path, *, master: str, remote: str | None, driver_me
         return builder.remote(remote).getOrCreate()
     config: dict[str, bool | float | int | str | None] = {
         **session_config(directory, driver_memory=driver_memory)}
-    with _private_files():  # the JVM inherits umask 077: its files are 0600, its directories 0700
-        session = builder.master(master).config(map=config).getOrCreate()
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(directory / "tmp")  # pyspark's gateway hand-shake file, not the default /tmp
+    try:
+        with _private_files():  # the JVM inherits umask 077: its files are 0600, its directories 0700
+            session = builder.master(master).config(map=config).getOrCreate()
+    finally:
+        tempfile.tempdir = previous
     session.sparkContext.setLogLevel("ERROR")
     return session
 
@@ -126,21 +138,19 @@ class SparkAggregationEngine(EngineReads):
             directory.mkdir(parents=True, exist_ok=False, mode=0o700)
             (directory / "tmp").mkdir(mode=0o700)
         self.owns_session = session is None
-        self.local = remote is None and (session is not None or master.startswith("local"))
         try:
             self.session = session or start_session(directory, master=master, remote=remote,
                                                      driver_memory=driver_memory)
         except BaseException:
             shutil.rmtree(directory, ignore_errors=True)
             raise
-        self.database = f"sockhound_load_{secrets.token_hex(6)}"
+        self.prefix = f"sockhound_{secrets.token_hex(6)}_"
         self.flush_rows = flush_rows
         self._buffers: dict[str, list[pa.Table]] = {}
+        self._schemas: dict[str, str] = {}
         self._columns: dict[str, list[str]] = {}
-        location = ""
-        if self.local:
-            location = " LOCATION " + exp.Literal.string(str(directory / "warehouse")).sql(dialect="spark")
-        self._sql(f"CREATE DATABASE {self.database}{location}")
+        self._pieces: dict[str, list[DataFrame]] = {}
+        self._views: list[str] = []
         self.run("chunk_tables")
 
     def __enter__(self) -> SparkAggregationEngine:
@@ -151,22 +161,39 @@ class SparkAggregationEngine(EngineReads):
         self.close()
 
     def close(self) -> None:
-        """Drop this load's database, stop a session the engine started, remove its directory."""
+        """Drop this load's views and their cached data, stop a session the engine started, remove the
+        directory."""
         try:
-            self._sql(f"DROP DATABASE IF EXISTS {self.database} CASCADE")
             if self.owns_session:
                 self.session.stop()
+            else:
+                for view in reversed(self._views):
+                    self.session.sql(f"UNCACHE TABLE IF EXISTS {view}").collect()
+                    self.session.catalog.dropTempView(view)
+                for pieces in self._pieces.values():
+                    for piece in pieces:
+                        piece.unpersist()
         finally:
             shutil.rmtree(self.directory, ignore_errors=True)
 
-    def _sql(self, text: str) -> Any:
-        with _private_files():
-            return self.session.sql(text)
-
     def run(self, name: str, parameters: dict[str, int] | None = None) -> None:
-        """Run every statement of a SQL file, transpiled to Spark SQL."""
+        """Run every statement of a SQL file on Spark: ``CREATE TABLE t (columns)`` declares a chunk table
+        (its rows come from ``add``), ``CREATE TABLE t AS query`` becomes ``CACHE TABLE t AS query`` (an
+        eagerly cached temporary view; Spark keeps it in memory and spills to ``spark.local.dir``)."""
         for statement in sql_statements(name):
-            self._sql(to_spark_sql(statement, self.database, parameters)).collect()
+            tree = to_spark_sql(statement, self.prefix, parameters)
+            if not isinstance(tree, exp.Create):
+                raise ValueError(f"loaders/sql/{name}.sql: only CREATE TABLE statements run on Spark")
+            target = tree.this
+            if isinstance(target, exp.Schema):
+                self._schemas[target.this.name] = ", ".join(column.sql(dialect="spark")
+                                                            for column in target.expressions)
+                self._columns[target.this.name] = [column.name for column in target.expressions]
+                continue
+            view = target.name
+            with _private_files():
+                self.session.sql(f"CACHE TABLE {view} AS {tree.expression.sql(dialect='spark')}").collect()
+            self._views.append(view)
 
     @property
     def bytes_on_disk(self) -> int:
@@ -183,15 +210,16 @@ class SparkAggregationEngine(EngineReads):
                 self._flush(table)
 
     def _flush(self, table: str) -> None:
+        """Send a table's buffered rows to Spark as one checkpointed piece (memory, then local disk)."""
         parts = self._buffers.pop(table, [])
         if not parts:
             return
-        qualified = f"{self.database}.{table}"
-        if table not in self._columns:
-            self._columns[table] = self.session.table(qualified).columns
-        arrow = pa.concat_tables(parts, promote_options="permissive").select(self._columns[table])
+        view = self.prefix + table
+        schema = self._schemas[view]
+        frame = pa.concat_tables(parts, promote_options="permissive").select(self._columns[view]).to_pandas()
         with _private_files():
-            self.session.createDataFrame(arrow.to_pandas()).write.insertInto(qualified)
+            piece = self.session.createDataFrame(frame, schema=schema).localCheckpoint(eager=True)
+        self._pieces.setdefault(view, []).append(piece)
 
     # -- the batch ------------------------------------------------------------------------------------------
 
@@ -199,6 +227,11 @@ class SparkAggregationEngine(EngineReads):
         """Merge the chunks and derive the batch's fingerprint edges (see ``sql/fingerprint_edges.sql``)."""
         for table in list(self._buffers):
             self._flush(table)
+        for view, schema in self._schemas.items():
+            pieces = self._pieces.get(view) or [self.session.createDataFrame([], schema=schema)]
+            union = reduce(lambda left, right: left.unionByName(right), pieces)
+            union.createOrReplaceTempView(view)
+            self._views.append(view)
         self.run("merge_batch")
         self.run("fingerprint_edges", {"min_accounts": min_accounts, "per_account": per_account})
 
@@ -208,7 +241,7 @@ class SparkAggregationEngine(EngineReads):
                  partition: tuple[int, int] | None = None) -> pd.DataFrame:
         from pyspark.sql import functions
 
-        frame = self.session.table(f"{self.database}.{table}")
+        frame = self.session.table(self.prefix + table)
         names = [name.strip() for name in columns.split(",")]
         frame = frame.select(*names)
         if partition:
@@ -221,5 +254,6 @@ class SparkAggregationEngine(EngineReads):
         return result
 
     def scalar(self, sql: str) -> int:
-        rows = self._sql(to_spark_sql(sql, self.database)).collect()
+        with _private_files():
+            rows = self.session.sql(to_spark_sql(sql, self.prefix).sql(dialect="spark")).collect()
         return int(rows[0][0]) if rows else 0
