@@ -6,6 +6,7 @@ private (0700) test directory.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -151,3 +152,65 @@ def test_a_load_through_spark_writes_the_graph_a_duckdb_load_writes(
     assert spark_nodes == duck_nodes
     assert spark_edges == duck_edges
     assert not list((tmp_path / "report-spark").glob("spill-*"))  # the engine's directory went with it
+
+
+OWN_SESSION_LOAD = """
+import json, stat, sys, threading, time
+from pathlib import Path
+from loaders.aggregate import ExchangeAggregator
+from loaders.spark_engine import SparkAggregationEngine
+from sockhound.privacy import KeyedHasher
+from tests.unit.test_aggregate import KEY, _exchanges
+
+directory, raw_values = Path(sys.argv[1]), [value.encode() for value in sys.argv[2:]]
+modes, leaks, done = {}, set(), threading.Event()
+
+def watch():  # every file and directory under the load's directory, its mode, and raw values in files
+    while not done.is_set():
+        for path in list(directory.rglob("*")):
+            try:
+                modes[str(path.relative_to(directory))] = stat.S_IMODE(path.stat().st_mode)
+                if path.is_file():
+                    data = path.read_bytes()
+                    leaks.update(value.decode() for value in raw_values if value in data)
+            except OSError:
+                pass
+        time.sleep(0.1)
+
+watcher = threading.Thread(target=watch, daemon=True)
+watcher.start()
+aggregator = ExchangeAggregator(KeyedHasher(KEY))
+with SparkAggregationEngine(directory, master="local[2]", flush_rows=200) as engine:
+    for seed in (1, 2, 3):
+        engine.add(aggregator.aggregate(_exchanges(300, seed=seed)))
+    engine.finish(min_accounts=2, per_account=10)
+    rows = len(engine.table_rows("sent_edges"))
+    time.sleep(0.5)
+done.set()
+watcher.join()
+print(json.dumps({"rows": rows, "exists": directory.exists(), "modes": sorted({oct(m) for m in modes.values()}),
+                  "paths": sorted(modes), "leaks": sorted(leaks)}))
+"""
+
+
+def test_a_session_the_engine_starts_writes_only_private_files_in_the_load_directory(tmp_path: Path) -> None:
+    """In a process of its own (this one has the module's session): Spark's local dir, spill and temporary
+    files are 0600/0700 files inside the load's directory, hold no raw IP or prompt, and go with it."""
+    import subprocess
+    import sys
+
+    repository = Path(__file__).resolve().parents[2]
+    frame = _exchanges(300, seed=1)
+    raw = sorted({*frame["ip"], *(text for text in frame["prompt"].dropna() if len(text) > 20)})
+    private = tmp_path / "reports"
+    private.mkdir(mode=0o700)
+    done = subprocess.run([sys.executable, "-c", OWN_SESSION_LOAD, str(private / "spill-own"), *raw],
+                          cwd=repository, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["rows"] > 0 and seen["exists"] is False
+    assert seen["modes"] == ["0o600", "0o700"], seen["modes"]
+    assert seen["leaks"] == []
+    assert any(path.startswith("tmp/blockmgr-") for path in seen["paths"])  # Spark's local dir is in there
+    for text in raw:
+        assert text not in done.stdout + done.stderr
