@@ -37,18 +37,11 @@ import numpy.typing as npt
 import pandas as pd
 from neo4j import Driver
 
-from loaders.aggregate import (
-    ExchangeAggregator,
-    account_rows,
-    activity_rows,
-    ip_rows,
-    model_rows,
-    payment_rows,
-    seen_from_rows,
-)
+from loaders.aggregate import ExchangeAggregator
 from loaders.batch_files import DEFAULT_CHUNK_ROWS, discover_tables, display_name
 from loaders.engine import SPILL_PREFIX, AggregationEngine, EngineReads, partition_count, remove_stale_spills
 from loaders.quarantine import QuarantineWriter, validated_table, write_private_text
+from loaders.rows import account_rows, activity_rows, ip_rows, model_rows, payment_rows, seen_from_rows
 from queries import load_query
 from sockhound.fingerprints import hex_keys
 from sockhound.graph import read_query, run_statements, write_query, write_rows
