@@ -14,10 +14,15 @@ Guarantees (stated in the README, tested in tests/integration/test_load.py):
   `:RequestLedger` shards, and a later batch skips those already counted by another batch.
 * **Nothing raw.** IPs, emails, payment fingerprints and prompts become keyed hashes before they leave
   this process; card-number-looking payment values are quarantined masked and never hashed.
-* **Bounded memory.** Chunk aggregates go into an embedded DuckDB (``loaders.engine``) that merges them
+* **Bounded memory.** Chunk aggregates go into an embedded DuckDB (``loaders.engine``; or Apache Spark with
+  ``engine="spark"``, ``loaders.spark_engine``, the same SQL) that merges them
   under a memory limit (spilling to a private directory under the report directory) and derives the
   batch's fingerprint edges; the merged rows are read back and written one account partition at a time.
   Each edge is still written once per batch, so the guard holds.
+
+Why over 400 lines: the flow, its report and the small writers' helpers (ledger, sync buckets) share the
+loader's state; the aggregation (``loaders.engine``, ``loaders.spark_engine``) and the rows
+(``loaders.rows``) are modules of their own.
 """
 
 from __future__ import annotations
