@@ -19,7 +19,7 @@ from neo4j import Driver
 from loaders.aggregate import ExchangeAggregate, ExchangeAggregator
 from loaders.engine import OUTPUT_TABLES, AggregationEngine, EngineReads
 from loaders.load_batch import BatchLoader
-from loaders.spark_engine import SparkAggregationEngine, session_config, to_spark_sql
+from loaders.spark_engine import SparkAggregationEngine, local_cores, session_config, to_spark_sql
 from queries import load_query
 from sockhound.graph import run_statements
 from sockhound.privacy import KeyedHasher
@@ -132,6 +132,7 @@ def test_a_session_the_engine_starts_keeps_its_files_in_the_load_directory(tmp_p
     assert config["spark.local.dir"] == str(tmp_path / "spill-z" / "tmp")
     assert f"-Djava.io.tmpdir={tmp_path / 'spill-z' / 'tmp'}" in config["spark.driver.extraJavaOptions"]
     assert config["spark.eventLog.enabled"] == "false"
+    assert local_cores("local[2]") == 2 and local_cores("local") == 1 and local_cores("spark://h:7077") == 1
 
 
 @pytest.mark.integration
