@@ -75,7 +75,7 @@ def remove_stale_spills(report_dir: Path) -> None:
 
 
 @contextmanager
-def _private_files() -> Iterator[None]:
+def private_files() -> Iterator[None]:
     """Files created meanwhile are 0600 (directories 0700); umask is per process, so it is set back after."""
     previous = os.umask(0o077)
     try:
@@ -230,7 +230,7 @@ class AggregationEngine(EngineReads):
     def __init__(self, directory: Path, *, memory_limit: str, threads: int | None = None) -> None:
         self.directory = directory
         self.temp_directory = directory / "tmp"
-        with _private_files():
+        with private_files():
             directory.mkdir(parents=True, exist_ok=False, mode=0o700)
             self.temp_directory.mkdir(mode=0o700)
             self.connection = duckdb.connect(str(directory / "aggregate.duckdb"))
@@ -257,7 +257,7 @@ class AggregationEngine(EngineReads):
 
     def run(self, name: str, parameters: dict[str, Any] | None = None) -> None:
         """Run every statement of a SQL file; a statement gets the parameters it names."""
-        with _private_files():  # files DuckDB creates now (WAL, temporary files) are 0600
+        with private_files():  # files DuckDB creates now (WAL, temporary files) are 0600
             for statement in sql_statements(name):
                 used = {key: value for key, value in (parameters or {}).items() if f"${key}" in statement}
                 self.connection.execute(statement, used or None)
@@ -270,7 +270,7 @@ class AggregationEngine(EngineReads):
 
     def add(self, chunk: ExchangeAggregate) -> None:
         """Append one chunk's aggregate (numbers and keyed hashes)."""
-        with _private_files():
+        with private_files():
             for table, arrow in chunk_tables(chunk):
                 self.connection.register("incoming", arrow)
                 self.connection.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
@@ -289,12 +289,12 @@ class AggregationEngine(EngineReads):
                  partition: tuple[int, int] | None = None) -> pd.DataFrame:
         where = " WHERE hash(accountId) % ? = ?" if partition else ""
         order_by = f" ORDER BY {order}" if order else ""
-        with _private_files():  # a large ORDER BY may spill too
+        with private_files():  # a large ORDER BY may spill too
             return self.connection.execute(f"SELECT {columns} FROM {table}{where}{order_by}",
                                            list(partition) if partition else None).df()
 
     def scalar(self, sql: str) -> int:
-        with _private_files():
+        with private_files():
             row = self.connection.execute(sql).fetchone()
         return int(row[0]) if row else 0
 

@@ -40,7 +40,7 @@ import sqlglot
 from sqlglot import exp
 
 from loaders.aggregate import ExchangeAggregate
-from loaders.engine import EngineReads, _private_files, chunk_tables, sql_statements
+from loaders.engine import EngineReads, private_files, chunk_tables, sql_statements
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -127,7 +127,7 @@ def start_session(directory: Path, *, master: str, remote: str | None, driver_me
     previous = tempfile.tempdir
     tempfile.tempdir = str(directory / "tmp")  # pyspark's gateway hand-shake file, not the default /tmp
     try:
-        with _private_files():  # the JVM inherits umask 077: its files are 0600, its directories 0700
+        with private_files():  # the JVM inherits umask 077: its files are 0600, its directories 0700
             session = builder.master(master).config(map=config).getOrCreate()
     finally:
         tempfile.tempdir = previous
@@ -146,7 +146,7 @@ class SparkAggregationEngine(EngineReads):
                  remote: str | None = None, driver_memory: str = "1g",
                  flush_rows: int = DEFAULT_FLUSH_ROWS) -> None:
         self.directory = directory
-        with _private_files():
+        with private_files():
             directory.mkdir(parents=True, exist_ok=False, mode=0o700)
             (directory / "tmp").mkdir(mode=0o700)
         self.owns_session = session is None
@@ -204,7 +204,7 @@ class SparkAggregationEngine(EngineReads):
                 self._columns[target.this.name] = [column.name for column in target.expressions]
                 continue
             view = target.name
-            with _private_files():
+            with private_files():
                 self.session.sql(f"CACHE LAZY TABLE {view} AS {tree.expression.sql(dialect='spark')}").collect()
             self._views.append(view)
 
@@ -230,7 +230,7 @@ class SparkAggregationEngine(EngineReads):
         view = self.prefix + table
         schema = self._schemas[view]
         frame = pa.concat_tables(parts, promote_options="permissive").select(self._columns[view]).to_pandas()
-        with _private_files():
+        with private_files():
             piece = self.session.createDataFrame(frame, schema=schema).localCheckpoint(eager=True)
         self._pieces.setdefault(view, []).append(piece)
 
@@ -262,11 +262,11 @@ class SparkAggregationEngine(EngineReads):
             frame = frame.where(functions.pmod(functions.hash("accountId"), functions.lit(partitions)) == part)
         if order:
             frame = frame.orderBy(*[name.strip() for name in order.split(",")])
-        with _private_files():
+        with private_files():
             result: pd.DataFrame = frame.toPandas()
         return result
 
     def scalar(self, sql: str) -> int:
-        with _private_files():
+        with private_files():
             rows = self.session.sql(to_spark_sql(sql, self.prefix).sql(dialect="spark")).collect()
         return int(rows[0][0]) if rows else 0
