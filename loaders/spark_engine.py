@@ -40,7 +40,7 @@ import sqlglot
 from sqlglot import exp
 
 from loaders.aggregate import ExchangeAggregate
-from loaders.engine import EngineReads, private_files, chunk_tables, sql_statements
+from loaders.engine import EngineReads, chunk_tables, private_files, sql_statements
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
