@@ -47,6 +47,8 @@ integration: install
 test: install lint
 	@command -v chromium >/dev/null || { echo "chromium is missing: the network page's browser tests need it;" \
 	  "run \`make browser\` (apt-get install chromium, needs root), then \`make test\` again" >&2; exit 1; }
+	@command -v java >/dev/null || { echo "java is missing: the Spark engine's tests (pyspark local mode) need a" \
+	  "Java 17+ runtime, e.g. apt-get install openjdk-17-jre-headless" >&2; exit 1; }
 	$(BIN)/pytest
 
 # Debian's chromium, which the network page's browser tests drive (through Python playwright, never

@@ -4,19 +4,23 @@ Usage: .venv/bin/python bench/fingerprints.py [--rows 200000] [--distinct-share 
 
 Builds exchanges whose prompts mix ordinary prompts (benign pool) and a campaign's CoT-wrapped GSM8K
 tasks, with ``--distinct-share`` distinct texts per exchange, and times (1) fingerprinting the distinct
-texts, (2) ``ExchangeAggregator.aggregate`` over 100k-row chunks plus merging the chunk aggregates (the
-figure the loader's throughput target is about) and (3) the SENT and fingerprint rows a load writes.
+texts, (2) ``ExchangeAggregator.aggregate`` over 100k-row chunks, each added to the load's DuckDB engine
+(the figure the loader's throughput target is about) and (3) the engine's merge and fingerprint rules
+(``finish``) and reading back the SENT and fingerprint rows a load writes (the load's own path).
 """
 
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from loaders.aggregate import ExchangeAggregator, fingerprint_rows, merge_aggregates, sent_rows
+from loaders.aggregate import ExchangeAggregator
+from loaders.engine import AggregationEngine
 from simulator.prompts import pool_path
 from sockhound.fingerprints import PromptFingerprinter
 from sockhound.privacy import KeyedHasher
@@ -81,28 +85,34 @@ def main() -> None:
     )
 
     aggregator = ExchangeAggregator(hasher)
-    began = time.perf_counter()
-    total = aggregator.empty()
-    for offset in range(0, len(exchanges), args.chunk):
-        total = merge_aggregates(total, aggregator.aggregate(exchanges.iloc[offset : offset + args.chunk]))
-    took = time.perf_counter() - began
+    with tempfile.TemporaryDirectory(prefix="bench-fingerprints-") as private, \
+            AggregationEngine(Path(private) / "spill", memory_limit="1GB") as engine:
+        began = time.perf_counter()
+        for offset in range(0, len(exchanges), args.chunk):
+            engine.add(aggregator.aggregate(exchanges.iloc[offset : offset + args.chunk]))
+        took = time.perf_counter() - began
+        print(
+            f"aggregate+engine insert: {len(exchanges):,} exchanges, distinct share {args.distinct_share}, "
+            f"chunk {args.chunk:,}: {took:.2f}s = {len(exchanges) / took:,.0f} exchanges/s"
+        )
+        began = time.perf_counter()
+        engine.finish(min_accounts=2, per_account=10)
+        merged = time.perf_counter() - began
+        kept = {table: engine.scalar(f"SELECT count(*) FROM {table}")
+                for table in ("seen_from", "prompt_sent", "prompts", "activity", "hours")}
+        print(
+            f"  engine merge + fingerprint rules: {merged:.2f}s; kept: seenFrom {kept['seen_from']:,}, "
+            f"(account, prompt) {kept['prompt_sent']:,}, prompts {kept['prompts']:,}, "
+            f"accounts {kept['activity']:,}, account-hours {kept['hours']:,}"
+        )
+        began = time.perf_counter()
+        sent = [row for rows in engine.sent_rows(1) for row in rows]
+        nodes = engine.fingerprint_node_rows()
+        took = time.perf_counter() - began
     print(
-        f"aggregate+merge: {len(exchanges):,} exchanges, distinct share {args.distinct_share}, "
-        f"chunk {args.chunk:,}: {took:.2f}s = {len(exchanges) / took:,.0f} exchanges/s"
-    )
-    print(
-        f"  kept: seenFrom {len(total.seen_from):,}, (account, prompt) {len(total.prompt_sent):,}, "
-        f"prompts {len(total.prompts):,}, accounts {len(total.activity):,}, account-hours {len(total.hours):,}"
-    )
-    began = time.perf_counter()
-    sent = sent_rows(total, min_accounts=2)
-    nodes = fingerprint_rows(total, min_accounts=2)
-    took = time.perf_counter() - began
-    print(
-        f"sent_rows+fingerprint_rows (min_accounts=2, once per load): {took:.2f}s -> "
+        f"read SENT + fingerprint rows (min_accounts=2, 10 per account and kind, once per load): {took:.2f}s -> "
         f"{len(sent):,} SENT rows, {len(nodes):,} fingerprint rows"
     )
-
 
 if __name__ == "__main__":
     main()

@@ -1,12 +1,14 @@
 """Ingest benchmark: `sockhound load` end to end against a naive loader, side by side in one run.
 
-    .venv/bin/python bench/ingest.py --preset demo [--naive-rows 3000] [--batch DIR] [--baseline SRC]
+    .venv/bin/python bench/ingest.py --preset demo [--naive-rows 3000] [--batch DIR] [--baseline SRC] [--spark]
 
 Starts a throwaway Neo4j (or uses NEO4J_URI), generates the preset's batch if needed, then measures:
   * the real loader end to end (read + validate + fingerprint + aggregate + write), in a subprocess, with
     its wall time, exchanges/s and peak RSS, on a fresh (emptied) database;
   * with ``--baseline SRC``, a source tree of another version of sockhound (e.g. an export of main:
     ``git archive main | tar -x -C /tmp/main-src``), loaded the same way into the emptied database;
+  * with ``--spark``, the same loader with ``--engine spark`` (pyspark local[2]; the JVM starts inside the
+    load, so its start is in the figure) into the emptied database, beside ``--engine duckdb``;
   * a naive loader (validate + hash one row, MERGE it in its own transaction) on the first N exchanges.
 Prints them and their ratios. Figures only; nothing is asserted.
 """
@@ -58,9 +60,10 @@ def ensure_batch(preset: str, batch: Path | None) -> Path:
 
 
 def run_real_loader(settings: Settings, batch: Path, report_dir: Path,
-                    source: Path = REPO_ROOT) -> tuple[float, dict[str, Any], int]:
+                    source: Path = REPO_ROOT, engine: str | None = None) -> tuple[float, dict[str, Any], int]:
     """`sockhound load` from ``source`` (its packages first on the path) into an emptied database:
-    wall seconds, the load report, and the peak RSS (KiB) of that process alone."""
+    wall seconds, the load report, and the peak RSS (KiB) of that process (with ``--engine spark``, the
+    Python process; the JVM is a process of its own, not in the figure)."""
     with connected_driver(settings) as driver:
         run_statements(settings, driver, load_query("maintenance/delete_all_in_batches"), {"batchSize": 10_000})
     environment = dict(
@@ -71,8 +74,10 @@ def run_real_loader(settings: Settings, batch: Path, report_dir: Path,
     began = time.perf_counter()
     # the CLI's package: `cli` since the layout moves, `sockhound` in a tree from before them
     package = "cli" if (source / "cli" / "__main__.py").exists() else "sockhound"
+    engine_option = ["--engine", engine] if engine else []
     loading = subprocess.Popen([sys.executable, "-m", package, "load", str(batch), "--report-dir",
-                                str(report_dir)], cwd=source, env=environment, stdout=subprocess.DEVNULL)
+                                str(report_dir), *engine_option], cwd=source, env=environment,
+                               stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(loading.pid, 0)
     loading.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - began
@@ -134,6 +139,8 @@ def main() -> None:
     parser.add_argument("--heap", default="3g")
     parser.add_argument("--baseline", type=Path, default=None,
                         help="source tree of another sockhound version to load the same batch with, for the ratio")
+    parser.add_argument("--spark", action="store_true",
+                        help="also load with --engine spark (pyspark local mode) and print it beside duckdb")
     arguments = parser.parse_args()
     batch = ensure_batch(arguments.preset, arguments.batch).resolve()  # loads run from their source tree
     external = bool(os.environ.get("NEO4J_URI"))
@@ -150,12 +157,18 @@ def main() -> None:
         naive_seconds, naive_rows = run_naive_loader(settings, batch, arguments.naive_rows)
         baseline = (run_real_loader(settings, batch, REPO_ROOT / "var" / "bench" / "ingest-report-baseline",
                                     arguments.baseline) if arguments.baseline else None)
-        loaded = run_real_loader(settings, batch, REPO_ROOT / "var" / "bench" / "ingest-report")
+        loaded = run_real_loader(settings, batch, REPO_ROOT / "var" / "bench" / "ingest-report", engine="duckdb")
+        spark = (run_real_loader(settings, batch, REPO_ROOT / "var" / "bench" / "ingest-report-spark",
+                                 engine="spark") if arguments.spark else None)
     finally:
         if not external:
             local_neo4j.stop(settings)
     print(f"batch: {batch}")
-    real_rate = print_load("sockhound load", *loaded)
+    real_rate = print_load("sockhound load --engine duckdb", *loaded)
+    if spark:
+        spark_rate = print_load("sockhound load --engine spark", *spark)
+        print(f"spark / duckdb: {spark_rate / real_rate:.2f}x the exchanges/s "
+              f"({spark[0]:.1f}s vs {loaded[0]:.1f}s wall)")
     baseline_rate = print_load(f"baseline ({arguments.baseline})", *baseline) if baseline else None
     naive_rate = naive_rows / naive_seconds
     print(f"naive loader:   {naive_rows:,} exchanges in {naive_seconds:.1f}s = {naive_rate:,.0f} exchanges/s "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -27,9 +27,14 @@ def load_command(
     ] = None,
     chunk_rows: Annotated[int, typer.Option(help="Rows read per chunk.", min=1_000)] = DEFAULT_CHUNK_ROWS,
     shard_mb: Annotated[float, typer.Option(
-        help="MiB of exchange files (as stored) per account shard: smaller shards, less memory, more passes.",
+        help="MiB of exchange files (as stored) per account partition read back from the aggregation engine "
+             "and written: smaller partitions, less Python memory per write step, more engine reads.",
         min=0.01,
     )] = SHARD_INPUT_BYTES / 2**20,
+    engine: Annotated[Literal["duckdb", "spark"] | None, typer.Option(
+        help="Aggregation engine: duckdb (embedded, the default) or spark (pyspark: local[2] here, or "
+             "SOCKHOUND_SPARK_MASTER / SPARK_REMOTE). Default: SOCKHOUND_LOAD_ENGINE, else duckdb.",
+    )] = None,
 ) -> None:
     """Load a batch into Neo4j: validate (bad rows quarantined), hash, fingerprint, aggregate, write."""
     if not batch_dir.is_dir():
@@ -51,7 +56,7 @@ def load_command(
             progress.advance(tasks[stage], rows)
 
         loader = BatchLoader(settings, driver, chunk_rows=chunk_rows, progress=advance,
-                             shard_input_bytes=round(shard_mb * 2**20))
+                             shard_input_bytes=round(shard_mb * 2**20), engine=engine)
         report = loader.load(batch_dir, reports)
     write_report(report, reports)
     typer.echo(report.summary())

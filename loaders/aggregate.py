@@ -1,10 +1,15 @@
 """Turn validated chunks into aggregate rows for the graph: events in, evidence edges and features out.
 
 Sixteen million exchanges must become far fewer edges, so an ``ExchangeAggregate`` holds one row per
-distinct (account, evidence) pair and per account, never per exchange. Aggregates of chunks merge
-(``merge_aggregates``) exactly: counts add, ``firstSeen`` min, ``lastSeen`` max, MinHash element-wise
-min, histograms add. ``merge_aggregates(aggregate(a), aggregate(b)) == aggregate(a + b)``; the tests hold
-us to it. Memory is bounded by the number of distinct pairs (and account-hours, see below).
+distinct (account, evidence) pair and per account, never per exchange. Chunk aggregates are merged by
+the aggregation engine (``loaders.engine``: ``loaders/sql/merge_batch.sql`` on DuckDB or Spark) exactly:
+counts add, ``firstSeen`` min, ``lastSeen`` max, MinHash element-wise min, histograms add; the engine's
+merge of ``aggregate(a)`` and ``aggregate(b)`` equals ``aggregate(a + b)`` (tests/unit/test_aggregate.py).
+Memory is bounded by the number of distinct pairs in a chunk (and account-hours, see below). Rows for the
+writers are in ``loaders.rows``.
+
+Why over 400 lines: ``ExchangeAggregator`` is one class whose per-evidence steps share the chunk's
+factorised account codes and timestamps; split across modules they would pass those arrays around.
 
 Evidence (account -> shared node), each an edge with ``count, firstSeen, lastSeen``:
 
@@ -18,7 +23,7 @@ Evidence (account -> shared node), each an edge with ``count, firstSeen, lastSee
   writer replaces an account's sync buckets rather than adding to them.
 * ``USED_MODEL`` -> model name, with ``count`` (model mix).
 
-Per-account activity features (``activity_rows``): volume, tokens, first/last seen, capability-hint
+Per-account activity features (``loaders.rows.activity_rows``): volume, tokens, first/last seen, capability-hint
 counts, hour-of-day histogram (UTC), rate shape (active hours/days, max and mean requests per active
 hour/day, 95th percentile per active hour), the sync signature. ``docs/features.md`` says why each exists.
 
@@ -27,15 +32,13 @@ was merged in memory (a batch). Across batches the writer can only combine them 
 active hours, max of max) unless batches overlap in time; counts, tokens, first/last, the hour-of-day
 histogram, capability counts and the sync signature combine exactly.
 
-Timestamps: frames hold ``datetime64[ns, UTC]``; ``*_rows`` functions emit timezone-aware
+Timestamps: frames hold ``datetime64[ns, UTC]``; ``loaders.rows`` functions emit timezone-aware
 ``datetime.datetime`` (UTC, microsecond precision), which the neo4j driver stores as ``DateTime``.
 Sketch values are stored as non-negative int64 (63-bit), so Cypher ``min`` agrees with the sketch order.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -46,9 +49,6 @@ import pandas as pd
 from sockhound.fingerprints import (
     CAPABILITIES,
     DEFAULT_CONFIG,
-    KIND_EXACT,
-    KIND_NEARBAND,
-    KIND_TEMPLATE,
     KIND_UPSTREAM,
     U64,
     FingerprintArrays,
@@ -56,16 +56,13 @@ from sockhound.fingerprints import (
     PromptFingerprinter,
     band_keys,
     hex_keys,
-    hex_keys_128,
     minhash_segments,
     mix64,
     permutation_constants,
 )
 from sockhound.privacy import (
     KeyedHasher,
-    hash_emails,
     hash_ips,
-    hash_payment_fingerprints,
     hash_upstream_prompt_fingerprints,
 )
 
@@ -128,7 +125,7 @@ class ExchangeAggregate:
     ips: ipKey -> version, subnetKey
     prompt_sent: (accountId, promptKey) -> count, firstSeen, lastSeen; promptKey = high 64 bits of the
         exact key (uint64). Template and nearband evidence is derived from it through ``prompts`` only
-        when rows are written (``sent``, ``sent_rows``, ``fingerprint_rows``): a prompt's template and its
+        in the engine (``sql/fingerprint_edges.sql``): a prompt's template and its
         band keys are one row of ``prompts``, not 2 + bands edges per (account, prompt) in every chunk.
     prompts: promptKey -> exactLow, templateHigh, templateLow, hasBands, b0..b{B-1} (uint64 keys)
     upstream_sent: (accountId, fingerprintKey) -> kind, count, firstSeen, lastSeen (exporter fingerprints)
@@ -158,21 +155,9 @@ class ExchangeAggregate:
             "hours",
             "models",
             "sync",
-            "sent",
         ),
         repr=False,
     )
-
-    @property
-    def sent(self) -> pd.DataFrame:
-        """(accountId, fingerprintKey) -> kind, count, firstSeen, lastSeen for every kind, keys as hex.
-
-        Materialised on demand (inspection and tests); writers use ``sent_rows``/``fingerprint_rows``.
-        """
-        parts = [_hex_edges(edges) for edges in _derived_sent(self, min_accounts=1)]
-        parts.append(self.upstream_sent.reset_index())
-        frame = pd.concat([p for p in parts if len(p)] or [parts[-1]], ignore_index=True)
-        return frame.set_index(["accountId", "fingerprintKey"]).sort_index()
 
 
 def _prompt_columns(bands: int) -> dict[str, str]:
@@ -186,7 +171,7 @@ def _prompt_columns(bands: int) -> dict[str, str]:
 
 
 def empty_aggregate(sync_config: SyncConfig = SyncConfig(), bands: int = DEFAULT_CONFIG.bands) -> ExchangeAggregate:
-    """The neutral element of ``merge_aggregates``."""
+    """An aggregate of no exchanges (the neutral element of the engine's merge)."""
     prompts = _empty_frame(["promptKey"], _prompt_columns(bands))
     prompts.index = pd.Index([], dtype=np.uint64, name="promptKey")
     return ExchangeAggregate(
@@ -493,80 +478,6 @@ def _sent_part(
     )
 
 
-# --------------------------------------------------------------------------------------------------------
-# Merging
-
-
-def merge_aggregates(first: ExchangeAggregate, second: ExchangeAggregate) -> ExchangeAggregate:
-    """Exact merge: counts add, firstSeen min, lastSeen max, sketches element-wise min."""
-    return merge_many([first, second])
-
-
-def merge_many(aggregates: Sequence[ExchangeAggregate]) -> ExchangeAggregate:
-    """``merge_aggregates`` of any number of aggregates in one pass: frames are stacked flat (concatenating
-    many MultiIndexes unions their levels piece by piece, which is quadratic) and grouped once each."""
-    if len(aggregates) == 1:
-        return aggregates[0]
-
-    def stacked(name: str) -> pd.DataFrame:
-        frames: list[pd.DataFrame] = [getattr(aggregate, name).reset_index() for aggregate in aggregates]
-        return pd.concat(frames, ignore_index=True)
-
-    activity = stacked("activity")
-    spec = {column: "sum" for column in aggregates[0].activity.columns}
-    spec.update(firstSeen="min", lastSeen="max")
-    prompts = stacked("prompts")
-    return ExchangeAggregate(
-        seen_from=_combine_edges(stacked("seen_from"), ["accountId", "ipKey"]),
-        ips=stacked("ips").groupby("ipKey", sort=True).first(),
-        prompt_sent=_combine_edges(stacked("prompt_sent"), ["accountId", "promptKey"]),
-        prompts=_canonical_prompts(prompts.set_index(pd.Index(prompts.pop("promptKey").to_numpy(dtype=np.uint64),
-                                                              name="promptKey"))),
-        upstream_sent=_combine_edges(stacked("upstream_sent"), ["accountId", "fingerprintKey"]),
-        activity=activity.groupby("accountId", sort=True).agg(spec)[list(aggregates[0].activity.columns)],
-        hours=stacked("hours").groupby(["accountId", "hour"], sort=True).sum(),
-        models=stacked("models").groupby(["accountId", "model"], sort=True).sum(),
-        sync=stacked("sync").groupby("accountId", sort=True).min(),
-    )
-
-
-# --------------------------------------------------------------------------------------------------------
-# Rows for UNWIND $rows writers
-
-
-def _python_datetimes(values: pd.Series) -> list[dt.datetime]:
-    """Aware ``datetime.datetime`` (microseconds) per element, converted in one vectorised call."""
-    converted: list[dt.datetime] = pd.DatetimeIndex(values).floor("us").to_pydatetime().tolist()
-    return converted
-
-
-def _records(frame: pd.DataFrame, *, millis: bool = False) -> list[Row]:
-    """Records with native Python values; datetime columns as aware ``datetime.datetime`` (UTC), or with
-    ``millis`` as epoch milliseconds (what the writers send: the driver packs datetimes slowly)."""
-    flat = frame.reset_index()
-    out: dict[str, list[Any]] = {}
-    for column in flat.columns:
-        series = flat[column]
-        if isinstance(series.dtype, pd.DatetimeTZDtype) and millis:
-            out[str(column)] = (_ns(series) // 1_000_000).tolist()
-        elif isinstance(series.dtype, pd.DatetimeTZDtype):
-            out[str(column)] = _python_datetimes(series)
-        else:
-            out[str(column)] = series.tolist()
-    names = list(out)
-    return [dict(zip(names, values, strict=True)) for values in zip(*out.values(), strict=True)]
-
-
-def seen_from_rows(aggregate: ExchangeAggregate, *, millis: bool = False) -> list[Row]:
-    """``{accountId, ipKey, count, firstSeen, lastSeen}``"""
-    return _records(aggregate.seen_from, millis=millis)
-
-
-def ip_rows(aggregate: ExchangeAggregate) -> list[Row]:
-    """``{ipKey, version, subnetKey}``"""
-    return _records(aggregate.ips)
-
-
 def _canonical_prompts(prompts: pd.DataFrame) -> pd.DataFrame:
     """One row per promptKey, sorted. Two raw texts with one exact key (same normalised text) may still
     mask differently; the smallest template key wins, so the choice does not depend on chunk order."""
@@ -577,463 +488,3 @@ def _canonical_prompts(prompts: pd.DataFrame) -> pd.DataFrame:
     first = np.ones(len(sorted_keys), dtype=bool)
     first[1:] = sorted_keys[1:] != sorted_keys[:-1]
     return ordered[first] if not first.all() else ordered
-
-
-def _ns(values: pd.Series) -> I64:
-    return values.to_numpy(dtype="datetime64[ns]").view(np.int64)
-
-
-def _kind_edges(
-    kind: str,
-    accounts: I64,
-    high: U64,
-    low: U64,
-    stats: tuple[I64, I64, I64],
-    min_accounts: int,
-    account_ids: npt.NDArray[np.object_],
-    max_per_account: int | None = None,
-    shared: U64 | None = None,
-) -> pd.DataFrame:
-    """Edges of one fingerprint kind from (account code, key) rows that may repeat: combined per pair and
-    restricted to keys with at least ``min_accounts`` distinct accounts. Keys stay numbers here.
-
-    ``shared`` (sorted keys that two or more accounts of the whole batch sent) replaces the row-count
-    pre-filter when the aggregate holds only some of the batch's accounts (one account shard).
-
-    ``max_per_account`` keeps only each account's most used keys of this kind (ties: smaller key). Without
-    it, chance near-duplicate collisions among tens of thousands of ordinary users' one-off prompts make
-    millions of edges that link nothing meaningful; an operation's templates are among its accounts' most
-    used keys, so the cap keeps them.
-    """
-    count, first, last = stats
-    frequent: npt.NDArray[np.bool_] | None = None
-    if shared is not None:
-        frequent = membership(high, shared)
-    elif min_accounts > 1 and len(high):
-        # a key on fewer rows than min_accounts cannot reach min_accounts accounts: drop it before grouping
-        codes, _ = pd.factorize(high)
-        frequent = np.bincount(codes)[codes] >= min_accounts
-    if frequent is not None:
-        accounts, high, low = accounts[frequent], high[frequent], low[frequent]
-        count, first, last = count[frequent], first[frequent], last[frequent]
-    if len(high):
-        order = sorting_order(accounts, high)
-        accounts, high, low = accounts[order], high[order], low[order]
-        count, first, last = count[order], first[order], last[order]
-        new_pair = np.ones(len(high), dtype=bool)
-        new_pair[1:] = (accounts[1:] != accounts[:-1]) | (high[1:] != high[:-1])
-        starts = np.flatnonzero(new_pair)
-        count = np.add.reduceat(count, starts)
-        first = np.minimum.reduceat(first, starts)
-        last = np.maximum.reduceat(last, starts)
-        accounts, high, low = accounts[starts], high[starts], low[starts]
-        if max_per_account is not None and len(high):
-            ranked = sorting_order(accounts, -count, high)
-            accounts, high, low = accounts[ranked], high[ranked], low[ranked]
-            count, first, last = count[ranked], first[ranked], last[ranked]
-            group_start = np.ones(len(high), dtype=bool)
-            group_start[1:] = accounts[1:] != accounts[:-1]
-            starts_of_group = np.maximum.accumulate(np.where(group_start, np.arange(len(high)), 0))
-            kept = (np.arange(len(high)) - starts_of_group) < max_per_account
-            accounts, high, low = accounts[kept], high[kept], low[kept]
-            count, first, last = count[kept], first[kept], last[kept]
-        if min_accounts > 1:
-            codes, _ = pd.factorize(high)
-            enough = np.bincount(codes)[codes] >= min_accounts
-            accounts, high, low = accounts[enough], high[enough], low[enough]
-            count, first, last = count[enough], first[enough], last[enough]
-    return pd.DataFrame(
-        {
-            "accountId": account_ids[accounts],
-            "keyHigh": high,
-            "keyLow": low,
-            "kind": kind,
-            "count": count.astype(np.int64),
-            "firstSeen": _utc(first),
-            "lastSeen": _utc(last),
-        }
-    )
-
-
-KindInput = tuple[str, I64, U64, U64, tuple[I64, I64, I64]]
-"""(kind, account codes, key high halves, key low halves, (count, first ns, last ns)) per (account, prompt)."""
-
-
-def _kind_inputs(aggregate: ExchangeAggregate) -> tuple[list[KindInput], npt.NDArray[np.object_]]:
-    """Per derived kind (exact, template, nearband) the (account, key) rows of ``prompt_sent``, and the
-    account ids the codes index. A template or band key may repeat for one account (several prompts)."""
-    edges = aggregate.prompt_sent
-    if len(edges) == 0:
-        return [], np.empty(0, dtype=object)
-    account_codes, account_ids = pd.factorize(edges.index.get_level_values(0))
-    accounts = account_codes.astype(np.int64)
-    ids = np.asarray(account_ids, dtype=object)
-    prompt_keys = edges.index.get_level_values(1).to_numpy(dtype=np.uint64)
-    prompts = aggregate.prompts
-    position = prompts.index.get_indexer(pd.Index(prompt_keys))
-    stats = (
-        edges["count"].to_numpy(dtype=np.int64),
-        _ns(edges["firstSeen"]),
-        _ns(edges["lastSeen"]),
-    )
-
-    def column(name: str) -> U64:
-        return prompts[name].to_numpy(dtype=np.uint64)[position]
-
-    inputs: list[KindInput] = [
-        (KIND_EXACT, accounts, prompt_keys, column("exactLow"), stats),
-        (KIND_TEMPLATE, accounts, column("templateHigh"), column("templateLow"), stats),
-    ]
-    band_columns = [name for name in prompts.columns if name.startswith("b") and name[1:].isdigit()]
-    with_bands = prompts["hasBands"].to_numpy(dtype=bool)[position]
-    if band_columns and with_bands.any():
-        inputs.append(_band_input(
-            accounts[with_bands], prompts[band_columns].to_numpy(dtype=np.uint64), position[with_bands],
-            tuple(values[with_bands] for values in stats),
-        ))
-    return inputs, ids
-
-
-def _band_input(accounts: I64, band_table: U64, position: I64, stats: tuple[I64, ...]) -> KindInput:
-    """Nearband rows: one per (account, band key). Prompts with the same frame have the same band keys, so
-    (account, prompt) rows are first combined per (account, frame), then expanded to the frame's bands:
-    an operation's thousands of prompts in one wrapper become one row per band, not thousands."""
-    width = band_table.shape[1]
-    frame_of_prompt = np.zeros(len(band_table), dtype=np.uint64)
-    for band in range(width):
-        frame_of_prompt = mix64(frame_of_prompt ^ band_table[:, band])
-    frames = frame_of_prompt[position]
-    order = sorting_order(accounts, frames)
-    accounts, frames, position = accounts[order], frames[order], position[order]
-    count, first, last = (values[order] for values in stats)
-    new_group = np.ones(len(frames), dtype=bool)
-    new_group[1:] = (accounts[1:] != accounts[:-1]) | (frames[1:] != frames[:-1])
-    starts = np.flatnonzero(new_group)
-    combined = (np.add.reduceat(count, starts), np.minimum.reduceat(first, starts), np.maximum.reduceat(last, starts))
-    bands = band_table[position[starts]].ravel()
-    repeated = tuple(np.repeat(values, width) for values in combined)
-    return (
-        KIND_NEARBAND, np.repeat(accounts[starts], width), bands, np.zeros(len(bands), dtype=np.uint64),
-        (repeated[0], repeated[1], repeated[2]),
-    )
-
-
-def _derived_sent(
-    aggregate: ExchangeAggregate, min_accounts: int, max_per_account: int | None = None,
-    shared: Mapping[str, U64] | None = None,
-) -> list[pd.DataFrame]:
-    """Exact, template and nearband edges (numeric keys) derived from ``prompt_sent`` and ``prompts``."""
-    inputs, ids = _kind_inputs(aggregate)
-    return [
-        _kind_edges(kind, accounts, high, low, stats, min_accounts, ids, max_per_account,
-                    None if shared is None else shared.get(kind, np.empty(0, dtype=np.uint64)))
-        for kind, accounts, high, low, stats in inputs
-    ]
-
-
-def fingerprint_key_accounts(
-    aggregate: ExchangeAggregate,
-) -> tuple[dict[str, tuple[U64, I64]], npt.NDArray[np.object_]]:
-    """Per kind (exact, template, nearband, upstream): each (key, account) pair that occurs, keys as the
-    uint64 that identifies them in aggregation (upstream: the first 16 hex digits of its keyed hash) and
-    accounts as positions in the returned account ids. Pairs may repeat; what counts is which keys two or
-    more accounts of the batch sent."""
-    inputs, ids = _kind_inputs(aggregate)
-    pairs = {kind: (high, accounts) for kind, accounts, high, _low, _stats in inputs}
-    upstream = aggregate.upstream_sent.index
-    if len(upstream):
-        codes, upstream_ids = pd.factorize(upstream.get_level_values(0))
-        pairs[KIND_UPSTREAM] = (upstream_key_numbers(upstream.get_level_values(1)), codes.astype(np.int64) + len(ids))
-        ids = np.concatenate([ids, np.asarray(upstream_ids, dtype=object)])
-    return pairs, ids
-
-
-def upstream_key_numbers(keys: pd.Index | pd.Series) -> U64:
-    """The uint64 that stands for an upstream fingerprint's hex key when counting accounts per key."""
-    return np.array([int(str(key)[:16], 16) for key in keys], dtype=np.uint64)
-
-
-def membership(values: U64, keys: U64) -> npt.NDArray[np.bool_]:
-    """``values[i] in keys`` for each i (a hash table: 8x faster than binary search on millions)."""
-    if len(keys) == 0:
-        return np.zeros(len(values), dtype=bool)
-    return np.asarray(pd.Series(values).isin(keys).to_numpy(dtype=bool))
-
-
-def sorting_order(*columns: npt.NDArray[Any]) -> I64:
-    """The order that sorts rows by ``columns`` (the first most significant), as ``np.lexsort`` of the
-    reversed columns would. Each column becomes sorted dense codes; when the codes fit in 63 bits together
-    they are packed into one int64 and sorted once, which is 2-3x faster than a lexsort on millions."""
-    coded = [pd.factorize(column, sort=True) for column in columns]
-    capacity = 1
-    for _codes, uniques in coded:
-        capacity *= max(1, len(uniques))
-    if capacity >= 2**63:
-        return np.lexsort(tuple(reversed(columns))).astype(np.int64)
-    packed = np.zeros(len(columns[0]), dtype=np.int64)
-    for codes, uniques in coded:
-        packed = packed * max(1, len(uniques)) + codes.astype(np.int64)
-    return np.argsort(packed, kind="stable").astype(np.int64)
-
-
-def _hex_of_kind(kind: str, high: U64, low: U64) -> list[str]:
-    """Written form of numeric keys: 16 hex for band keys, 32 hex (both halves) for HMAC keys."""
-    return hex_keys(high) if kind == KIND_NEARBAND else hex_keys_128(high, low)
-
-
-def _hex_edges(edges: pd.DataFrame) -> pd.DataFrame:
-    """Numeric-key edges of one kind as ``{accountId, fingerprintKey, kind, count, firstSeen, lastSeen}``."""
-    kind = str(edges["kind"].iloc[0]) if len(edges) else KIND_EXACT
-    keys = _hex_of_kind(kind, edges["keyHigh"].to_numpy(dtype=np.uint64), edges["keyLow"].to_numpy(dtype=np.uint64))
-    return pd.DataFrame(
-        {
-            "accountId": edges["accountId"].to_numpy(dtype=object),
-            "fingerprintKey": np.asarray(keys, dtype=object),
-            "kind": edges["kind"].to_numpy(dtype=object),
-            "count": edges["count"].to_numpy(dtype=np.int64),
-            "firstSeen": edges["firstSeen"],
-            "lastSeen": edges["lastSeen"],
-        }
-    )
-
-
-def _shared_upstream(aggregate: ExchangeAggregate, min_accounts: int) -> pd.DataFrame:
-    return keep_shared_upstream(aggregate.upstream_sent.reset_index(), min_accounts)
-
-
-def keep_shared_upstream(upstream: pd.DataFrame, min_accounts: int) -> pd.DataFrame:
-    """Upstream edges (flat: accountId, fingerprintKey, kind, count, ...) of keys with enough accounts."""
-    if min_accounts > 1 and len(upstream):
-        accounts_per_key = upstream.groupby("fingerprintKey")["accountId"].transform("size")
-        upstream = upstream[accounts_per_key.to_numpy() >= min_accounts]
-    return upstream.reset_index(drop=True)
-
-
-def keep_shared_edges(parts: Sequence[pd.DataFrame], min_accounts: int) -> list[pd.DataFrame]:
-    """Per kind, the numeric-key edges of keys that at least ``min_accounts`` accounts sent. Each part
-    holds distinct (account, key) pairs and no account is in two parts (parts come from account shards)."""
-    kept: list[pd.DataFrame] = []
-    for kind in (KIND_EXACT, KIND_TEMPLATE, KIND_NEARBAND):
-        of_kind = [part for part in parts if len(part) and part["kind"].iloc[0] == kind]
-        if not of_kind:
-            continue
-        edges = pd.concat(of_kind, ignore_index=True)
-        codes, _ = pd.factorize(edges["keyHigh"].to_numpy(dtype=np.uint64))
-        enough = np.bincount(codes)[codes] >= min_accounts
-        account_order, _ = pd.factorize(edges["accountId"], sort=True)
-        order = np.lexsort((edges["keyHigh"].to_numpy(dtype=np.uint64), account_order))
-        kept.append(edges.iloc[order[enough[order]]].reset_index(drop=True))
-    return kept
-
-
-def sent_rows(aggregate: ExchangeAggregate, min_accounts: int = 1, max_per_account: int | None = None) -> list[Row]:
-    """``{accountId, fingerprintKey, kind, count, firstSeen, lastSeen}``: per kind (exact, template,
-    nearband, upstream), rows sorted by account then numeric key, so the order is deterministic.
-
-    ``min_accounts=2`` keeps only fingerprints shared by two or more accounts in this aggregate: a
-    fingerprint one account sent links nothing (yet) and is most of the volume. The filter runs on numeric
-    keys before any hex string is made.
-    """
-    return sent_rows_of(_derived_sent(aggregate, min_accounts, max_per_account),
-                        _shared_upstream(aggregate, min_accounts))
-
-
-def sent_rows_of(parts: Sequence[pd.DataFrame], upstream: pd.DataFrame, *, millis: bool = False) -> list[Row]:
-    """``sent_rows`` of numeric-key edge parts (``_derived_sent``) and flat upstream edges."""
-    frames = [_hex_edges(edges) for edges in parts]
-    frames.append(upstream)
-    frame = pd.concat([p for p in frames if len(p)] or [frames[-1]], ignore_index=True)
-    return _records(frame, millis=millis)
-
-
-def fingerprint_rows(
-    aggregate: ExchangeAggregate, min_accounts: int = 1, max_per_account: int | None = None
-) -> list[Row]:
-    """``{key, kind, accounts, count}``: distinct accounts and total exchanges per fingerprint (of the edges
-    ``sent_rows`` keeps with the same arguments)."""
-    return fingerprint_rows_of(_derived_sent(aggregate, min_accounts, max_per_account),
-                               _shared_upstream(aggregate, min_accounts))
-
-
-def fingerprint_rows_of(parts: Sequence[pd.DataFrame], upstream: pd.DataFrame) -> list[Row]:
-    """``fingerprint_rows`` of numeric-key edge parts and flat upstream edges."""
-    frames: list[pd.DataFrame] = []
-    for edges in parts:
-        high = edges["keyHigh"].to_numpy(dtype=np.uint64)
-        codes, _ = pd.factorize(high)
-        if len(codes) == 0:
-            continue
-        firsts = np.unique(codes, return_index=True)[1]
-        per_key = pd.DataFrame(
-            {
-                "keyHigh": high[firsts],
-                "keyLow": edges["keyLow"].to_numpy(dtype=np.uint64)[firsts],
-                "kind": edges["kind"].to_numpy(dtype=object)[firsts],
-            }
-        )
-        keys = _hex_of_kind(
-            str(per_key["kind"].iloc[0]),
-            per_key["keyHigh"].to_numpy(dtype=np.uint64),
-            per_key["keyLow"].to_numpy(dtype=np.uint64),
-        )
-        frames.append(
-            pd.DataFrame(
-                {
-                    "key": np.asarray(keys, dtype=object),
-                    "kind": per_key["kind"].to_numpy(dtype=object),
-                    "accounts": np.bincount(codes).astype(np.int64),
-                    "count": np.bincount(codes, weights=edges["count"].to_numpy()).astype(np.int64),
-                }
-            )
-        )
-    by_key = upstream.groupby("fingerprintKey", sort=True).agg(
-        kind=("kind", "first"), accounts=("count", "size"), count=("count", "sum")
-    )
-    by_key.index.name = "key"
-    by_key["accounts"] = by_key["accounts"].astype(np.int64)
-    by_key["count"] = by_key["count"].astype(np.int64)
-    frames.append(by_key.reset_index())
-    frame = pd.concat([p for p in frames if len(p)] or [frames[-1]], ignore_index=True)
-    return _records(frame.sort_values("key", kind="stable").reset_index(drop=True))
-
-
-def model_rows(aggregate: ExchangeAggregate) -> list[Row]:
-    """``{accountId, model, count}``"""
-    return _records(aggregate.models)
-
-
-def sync_signature_list(aggregate: ExchangeAggregate, account_id: str) -> list[int]:
-    """The stored form of one account's sync signature (non-negative int64 list)."""
-    return [int(v) for v in aggregate.sync.loc[account_id].to_numpy()]
-
-
-def rate_features(hours: pd.DataFrame) -> pd.DataFrame:
-    """Per account from the (account, hour) count table: activeHours, activeDays, maxPerHour,
-    meanPerActiveHour, p95PerHour, maxPerDay, meanPerActiveDay, hourOfDay (list of 24 counts, UTC)."""
-    if len(hours) == 0:
-        return pd.DataFrame(
-            columns=[
-                "activeHours",
-                "activeDays",
-                "maxPerHour",
-                "meanPerActiveHour",
-                "p95PerHour",
-                "maxPerDay",
-                "meanPerActiveDay",
-                "hourOfDay",
-            ],
-            index=pd.Index([], name="accountId"),
-        )
-    flat = hours.reset_index()
-    flat["day"] = flat["hour"] // HOURS_PER_DAY
-    flat["hourOfDay"] = flat["hour"] % HOURS_PER_DAY
-    per_hour = flat.groupby("accountId", sort=True)["count"]
-    per_day = flat.groupby(["accountId", "day"], sort=False)["count"].sum().groupby(level=0, sort=True)
-    histogram = flat.pivot_table(
-        index="accountId", columns="hourOfDay", values="count", aggfunc="sum", fill_value=0
-    ).reindex(columns=range(HOURS_PER_DAY), fill_value=0)
-    features = pd.DataFrame(
-        {
-            "activeHours": per_hour.size().astype(np.int64),
-            "activeDays": per_day.size().astype(np.int64),
-            "maxPerHour": per_hour.max().astype(np.int64),
-            "meanPerActiveHour": per_hour.mean().astype(np.float64),
-            "p95PerHour": per_hour.quantile(0.95).astype(np.float64),
-            "maxPerDay": per_day.max().astype(np.int64),
-            "meanPerActiveDay": per_day.mean().astype(np.float64),
-        }
-    )
-    features["hourOfDay"] = histogram.reindex(features.index).to_numpy(dtype=np.int64).tolist()
-    return features
-
-
-def activity_rows(aggregate: ExchangeAggregate, *, millis: bool = False) -> list[Row]:
-    """``{accountId, exchanges, inputTokens, outputTokens, tokenReports, firstSeen, lastSeen, capCot,
-    capCode, capTool, capMath, capRubric, capRewrite, activeHours, activeDays, maxPerHour,
-    meanPerActiveHour, p95PerHour, maxPerDay, meanPerActiveDay, hourOfDay: list[int] (24),
-    syncSignature: list[int]}``"""
-    features = aggregate.activity.join(rate_features(aggregate.hours), how="left")
-    signatures = aggregate.sync.reindex(features.index)
-    features["syncSignature"] = signatures.to_numpy(dtype=np.int64).tolist()
-    return _records(features, millis=millis)
-
-
-def sync_bucket_rows(aggregator: ExchangeAggregator, aggregate: ExchangeAggregate) -> list[Row]:
-    """``{accountId, bucketKey}`` for the final signatures in ``aggregate``."""
-    return _records(aggregator.sync_bucket_rows(aggregate.sync).set_index("accountId"))
-
-
-# --------------------------------------------------------------------------------------------------------
-# Accounts and payment methods
-
-
-def account_rows(accounts: pd.DataFrame, hasher: KeyedHasher) -> list[Row]:
-    """``{accountId, createdAt, emailKey|None, country, pathway, orgId, status}`` (no clear e-mail domain)."""
-    emails = accounts["email"] if "email" in accounts.columns else pd.Series(pd.NA, index=accounts.index)
-    hashed = hash_emails(emails.astype("string"), hasher)
-    frame = pd.DataFrame(
-        {
-            "accountId": accounts["account_id"].astype(str).to_numpy(),
-            "createdAt": pd.to_datetime(accounts["created_at"], utc=True).array,
-            "emailKey": hashed["emailKey"].to_numpy(dtype=object),
-        }
-    )
-    for source, target, default in (
-        ("country", "country", None),
-        ("pathway", "pathway", None),
-        ("org_id", "orgId", None),
-        ("status", "status", "active"),
-    ):
-        column = accounts[source] if source in accounts.columns else pd.Series(pd.NA, index=accounts.index)
-        values = column.astype("string").fillna(default) if default else column.astype("string")
-        frame[target] = values.to_numpy(dtype=object)
-    return _none_for_na(_records(frame.set_index("accountId")))
-
-
-def payment_rows(payment_methods: pd.DataFrame, hasher: KeyedHasher) -> list[Row]:
-    """``{accountId, paymentKey, brand, funding, bin, country, addedAt|None}`` (one per input row)."""
-    keys = hash_payment_fingerprints(payment_methods["payment_fingerprint"], hasher)
-    frame = pd.DataFrame(
-        {
-            "accountId": payment_methods["account_id"].astype(str).to_numpy(),
-            "paymentKey": keys.to_numpy(dtype=object),
-        }
-    )
-    for source, target in (
-        ("brand", "brand"),
-        ("funding", "funding"),
-        ("bin", "bin"),
-        ("country", "country"),
-    ):
-        column = (
-            payment_methods[source]
-            if source in payment_methods.columns
-            else pd.Series(pd.NA, index=payment_methods.index)
-        )
-        frame[target] = column.astype("string").to_numpy(dtype=object)
-    if "added_at" in payment_methods.columns:
-        frame["addedAt"] = pd.to_datetime(payment_methods["added_at"], utc=True).array
-    rows = _records(frame.set_index("accountId"))
-    return _none_for_na(rows)
-
-
-def _none_for_na(rows: list[Row]) -> list[Row]:
-    for row in rows:
-        for name, value in row.items():
-            if value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
-                row[name] = None
-    return rows
-
-
-def shared_capped_edges(
-    aggregate: ExchangeAggregate, shared: Mapping[str, U64], max_per_account: int | None
-) -> tuple[list[pd.DataFrame], pd.DataFrame]:
-    """One account shard's fingerprint edges: numeric-key parts of keys that two or more accounts of the
-    batch sent (``shared``), each account's ``max_per_account`` most used per kind; and its upstream edges
-    (flat) of shared keys. ``keep_shared_edges`` then drops keys the cap left to a single account."""
-    parts = _derived_sent(aggregate, 1, max_per_account, shared)
-    upstream = aggregate.upstream_sent.reset_index()
-    if len(upstream):
-        numbers = upstream_key_numbers(upstream["fingerprintKey"])
-        upstream = upstream[membership(numbers, shared.get(KIND_UPSTREAM, np.empty(0, np.uint64)))]
-    return [part for part in parts if len(part)], upstream.reset_index(drop=True)

@@ -4,6 +4,9 @@ Everything here works on whole columns (pandas/numpy); per-value Python runs onl
 that the vector fast paths could not settle (IPv6 and malformed IPs), so a 16M-row exchanges table
 validates in seconds-per-million, not minutes.
 
+Why over 400 lines: the contract's table specs (data) and the one validator that applies them stay together,
+so a rule and its check are read side by side.
+
 Typical use (one validator per table, spanning all of that table's part files)::
 
     validator = TableValidator("exchanges", "exchanges/part-00000.csv.gz")

@@ -15,13 +15,16 @@ closes; a killed load's is removed by the next load. It holds keyed hashes, acco
 raw IP, e-mail, card or prompt (tests/integration/test_load_privacy.py reads every file while a load spills).
 
 Reading back is by account partition (``hash(accountId) % partitions``): one partition's merged frames are
-in Python memory at a time.
+in Python memory at a time. The read side (``EngineReads``) is shared with the Spark engine
+(``loaders.spark_engine``), which runs the same SQL files transpiled by SQLGlot; an engine only says how to
+read one table (``frame_of``) and one number (``scalar``).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -39,6 +42,16 @@ from loaders.aggregate import CAPABILITY_COLUMNS, ExchangeAggregate
 SPILL_PREFIX: Final = "spill-"
 SQL_ROOT: Final = Path(__file__).resolve().parent / "sql"
 MAX_PARTITIONS: Final = 256
+NS_PER_MS: Final = 1_000_000
+ENGINES: Final = ("duckdb", "spark")
+OUTPUT_TABLES: Final = (
+    "seen_from", "ips", "activity", "hours", "models", "sync", "prompts", "prompt_bands", "prompt_sent",
+    "upstream_sent", "kind_rows", "shared_keys", "capped_edges", "sent_edges", "fingerprint_nodes",
+)
+"""Every table ``finish`` creates (merge_batch.sql, fingerprint_edges.sql), in creation order."""
+DISTINCT_FINGERPRINT_KEYS_SQL: Final = (
+    "SELECT (SELECT count(*) FROM (SELECT DISTINCT kind, keyHigh FROM kind_rows) AS k) "
+    "+ (SELECT count(DISTINCT fingerprintKey) FROM upstream_sent) AS n")
 
 
 @cache
@@ -62,7 +75,7 @@ def remove_stale_spills(report_dir: Path) -> None:
 
 
 @contextmanager
-def _private_files() -> Iterator[None]:
+def private_files() -> Iterator[None]:
     """Files created meanwhile are 0600 (directories 0700); umask is per process, so it is set back after."""
     previous = os.umask(0o077)
     try:
@@ -83,13 +96,141 @@ def _flat(frame: pd.DataFrame, times: tuple[str, ...] = ("firstSeen", "lastSeen"
     return flat
 
 
-class AggregationEngine:
+def chunk_tables(chunk: ExchangeAggregate) -> Iterator[tuple[str, pa.Table]]:
+    """One chunk's aggregate as the rows of the ``chunk_*`` tables (sql/chunk_tables.sql), non-empty only.
+
+    Unsigned 64-bit keys travel bit for bit as int64 (both engines have BIGINT, only DuckDB has UBIGINT).
+    """
+    frames: list[tuple[str, pd.DataFrame | pa.Table]] = [
+        ("chunk_seen_from", _flat(chunk.seen_from)),
+        ("chunk_ips", chunk.ips.reset_index()),
+        ("chunk_prompt_sent", _signed(_flat(chunk.prompt_sent), "promptKey")),
+        *_prompt_tables(chunk.prompts),
+        ("chunk_upstream_sent", _flat(chunk.upstream_sent)),
+        ("chunk_activity", _flat(chunk.activity)),
+        ("chunk_hours", chunk.hours.reset_index()),
+        ("chunk_models", chunk.models.reset_index()),
+    ]
+    sync = chunk.sync
+    if len(sync):
+        slots = sync.shape[1]
+        frames.append(("chunk_sync", pd.DataFrame({
+            "accountId": np.repeat(sync.index.to_numpy(dtype=object), slots),
+            "slot": np.tile(np.arange(slots, dtype=np.int16), len(sync)),
+            "value": sync.to_numpy(dtype=np.int64).ravel(),
+        })))
+    for table, frame in frames:
+        if len(frame):
+            yield table, frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _signed(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    for column in columns:
+        frame[column] = frame[column].to_numpy(dtype=np.uint64).view(np.int64)
+    return frame
+
+
+def _int64(values: pd.Series | pd.Index) -> pa.Array:
+    return pa.array(values.to_numpy(dtype=np.uint64).view(np.int64), pa.int64())
+
+
+def _prompt_tables(prompts: pd.DataFrame) -> list[tuple[str, pa.Table]]:
+    """``chunk_prompts`` and ``chunk_prompt_bands`` (one row per band key of a prompt that has bands)."""
+    if len(prompts) == 0:
+        return []
+    band_columns = [name for name in prompts.columns if name.startswith("b") and name[1:].isdigit()]
+    keys, high, low = prompts.index, prompts["templateHigh"], prompts["templateLow"]
+    with_bands = prompts["hasBands"].to_numpy(dtype=bool)
+    width = len(band_columns)
+    bands = prompts.loc[with_bands, band_columns].to_numpy(dtype=np.uint64)
+    repeat = np.repeat
+    return [
+        ("chunk_prompts", pa.table({
+            "promptKey": _int64(keys), "exactLow": _int64(prompts["exactLow"]),
+            "templateHigh": _int64(high), "templateLow": _int64(low),
+        })),
+        ("chunk_prompt_bands", pa.table({
+            "promptKey": pa.array(repeat(keys.to_numpy(dtype=np.uint64)[with_bands].view(np.int64), width)),
+            "templateHigh": pa.array(repeat(high.to_numpy(dtype=np.uint64)[with_bands].view(np.int64), width)),
+            "templateLow": pa.array(repeat(low.to_numpy(dtype=np.uint64)[with_bands].view(np.int64), width)),
+            "band": pa.array(bands.ravel().view(np.int64)),
+        })),
+    ]
+
+
+class EngineReads(ABC):
+    """The read side both engines share: merged rows back as frames, by account partition."""
+
+    @abstractmethod
+    def frame_of(self, table: str, columns: str, order: str,
+                 partition: tuple[int, int] | None = None) -> pd.DataFrame:
+        """``SELECT columns FROM table [WHERE account partition = part of n] ORDER BY order``.
+
+        ``columns`` and ``order`` are comma-separated column names of ours (never input).
+        """
+
+    @abstractmethod
+    def scalar(self, sql: str) -> int:
+        """One number from a query written in DuckDB's dialect (transpiled where the engine needs it)."""
+
+    def distinct_fingerprint_keys(self) -> int:
+        return self.scalar(DISTINCT_FINGERPRINT_KEYS_SQL)
+
+    def table_rows(self, table: str) -> set[tuple[Any, ...]]:
+        """Every row of an output table as a set of tuples (the parity test compares engines with it)."""
+        frame = self.frame_of(table, "*", "")
+        return set(frame.itertuples(index=False, name=None))
+
+    def ips(self) -> pd.DataFrame:
+        """ipKey -> version, subnetKey (every IP of the batch), sorted."""
+        return self.frame_of("ips", "ipKey, version, subnetKey", "ipKey").set_index("ipKey")
+
+    def partitions(self, partitions: int, empty: ExchangeAggregate) -> Iterator[ExchangeAggregate]:
+        """Per account partition, the merged per-account frames (seen_from, activity, hours, models, sync)
+        in ``ExchangeAggregate`` form; the fingerprint frames stay empty (they come from ``sent_edges``)."""
+        for part in range(partitions):
+            bounds = (partitions, part)
+            activity = self.frame_of("activity", "*", "accountId", bounds)
+            if len(activity) == 0:
+                continue
+            seen_from = self.frame_of("seen_from", "*", "accountId, ipKey", bounds)
+            hours = self.frame_of("hours", "*", "accountId, hour", bounds)
+            models = self.frame_of("models", "*", "accountId, model", bounds)
+            sync = self.frame_of("sync", "*", "accountId, slot", bounds)
+            yield ExchangeAggregate(
+                seen_from=_timed(seen_from).set_index(["accountId", "ipKey"]),
+                ips=empty.ips,
+                prompt_sent=empty.prompt_sent,
+                prompts=empty.prompts,
+                upstream_sent=empty.upstream_sent,
+                activity=_activity_frame(activity),
+                hours=hours.set_index(["accountId", "hour"]),
+                models=models.set_index(["accountId", "model"]),
+                sync=_sync_frame(sync),
+            )
+
+    def fingerprint_node_rows(self) -> list[dict[str, Any]]:
+        """``{key, kind, accounts, count}`` per PromptFingerprint written, sorted by key."""
+        return _rows(self.frame_of("fingerprint_nodes", "key, kind, accounts, count", "key"))
+
+    def sent_rows(self, partitions: int) -> Iterator[list[dict[str, Any]]]:
+        """SENT rows ``{accountId, fingerprintKey, kind, count, firstSeen, lastSeen}`` (epoch ms), by partition."""
+        for part in range(partitions):
+            frame = self.frame_of("sent_edges", "accountId, fingerprintKey, kind, count, firstSeen, lastSeen",
+                                  "accountId, kind, fingerprintKey", (partitions, part))
+            if len(frame):
+                for column in ("firstSeen", "lastSeen"):
+                    frame[column] = frame[column].to_numpy(dtype=np.int64) // NS_PER_MS
+                yield _rows(frame)
+
+
+class AggregationEngine(EngineReads):
     """One load's DuckDB session (a context manager): ``add`` chunk aggregates, ``finish``, then read."""
 
     def __init__(self, directory: Path, *, memory_limit: str, threads: int | None = None) -> None:
         self.directory = directory
         self.temp_directory = directory / "tmp"
-        with _private_files():
+        with private_files():
             directory.mkdir(parents=True, exist_ok=False, mode=0o700)
             self.temp_directory.mkdir(mode=0o700)
             self.connection = duckdb.connect(str(directory / "aggregate.duckdb"))
@@ -116,7 +257,7 @@ class AggregationEngine:
 
     def run(self, name: str, parameters: dict[str, Any] | None = None) -> None:
         """Run every statement of a SQL file; a statement gets the parameters it names."""
-        with _private_files():  # files DuckDB creates now (WAL, temporary files) are 0600
+        with private_files():  # files DuckDB creates now (WAL, temporary files) are 0600
             for statement in sql_statements(name):
                 used = {key: value for key, value in (parameters or {}).items() if f"${key}" in statement}
                 self.connection.execute(statement, used or None)
@@ -127,49 +268,13 @@ class AggregationEngine:
 
     # -- in -------------------------------------------------------------------------------------------------
 
-    def _append(self, table: str, frame: pd.DataFrame | pa.Table) -> None:
-        if len(frame) == 0:
-            return
-        arrow = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
-        with _private_files():
-            self.connection.register("incoming", arrow)
-            self.connection.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
-            self.connection.unregister("incoming")
-
     def add(self, chunk: ExchangeAggregate) -> None:
         """Append one chunk's aggregate (numbers and keyed hashes)."""
-        self._append("chunk_seen_from", _flat(chunk.seen_from))
-        self._append("chunk_ips", chunk.ips.reset_index())
-        self._append("chunk_prompt_sent", _flat(chunk.prompt_sent))
-        self._append("chunk_prompts", self._prompt_table(chunk.prompts))
-        self._append("chunk_upstream_sent", _flat(chunk.upstream_sent))
-        self._append("chunk_activity", _flat(chunk.activity))
-        self._append("chunk_hours", chunk.hours.reset_index())
-        self._append("chunk_models", chunk.models.reset_index())
-        sync = chunk.sync
-        if len(sync):
-            slots = sync.shape[1]
-            self._append("chunk_sync", pd.DataFrame({
-                "accountId": np.repeat(sync.index.to_numpy(dtype=object), slots),
-                "slot": np.tile(np.arange(slots, dtype=np.int16), len(sync)),
-                "value": sync.to_numpy(dtype=np.int64).ravel(),
-            }))
-
-    @staticmethod
-    def _prompt_table(prompts: pd.DataFrame) -> pa.Table:
-        band_columns = [name for name in prompts.columns if name.startswith("b") and name[1:].isdigit()]
-        width = len(band_columns)
-        values = pa.array(prompts[band_columns].to_numpy(dtype=np.uint64).ravel(), pa.uint64())
-        offsets = pa.array(np.arange(len(prompts) + 1, dtype=np.int32) * width, pa.int32())
-        without_bands = pa.array(~prompts["hasBands"].to_numpy(dtype=bool))
-        bands = pa.ListArray.from_arrays(offsets, values, mask=without_bands)
-        return pa.table({
-            "promptKey": pa.array(prompts.index.to_numpy(dtype=np.uint64)),
-            "exactLow": pa.array(prompts["exactLow"].to_numpy(dtype=np.uint64)),
-            "templateHigh": pa.array(prompts["templateHigh"].to_numpy(dtype=np.uint64)),
-            "templateLow": pa.array(prompts["templateLow"].to_numpy(dtype=np.uint64)),
-            "bands": bands,
-        })
+        with private_files():
+            for table, arrow in chunk_tables(chunk):
+                self.connection.register("incoming", arrow)
+                self.connection.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+                self.connection.unregister("incoming")
 
     # -- the batch ------------------------------------------------------------------------------------------
 
@@ -178,61 +283,20 @@ class AggregationEngine:
         self.run("merge_batch")
         self.run("fingerprint_edges", {"min_accounts": min_accounts, "per_account": per_account})
 
-    def distinct_fingerprint_keys(self) -> int:
-        with _private_files():
-            row = self.connection.execute(
-            "SELECT (SELECT count(*) FROM (SELECT DISTINCT kind, keyHigh FROM kind_rows)) "
-                "+ (SELECT count(DISTINCT fingerprintKey) FROM upstream_sent)").fetchone()
-        return int(row[0]) if row else 0
-
     # -- out ------------------------------------------------------------------------------------------------
 
-    def frame(self, sql: str, parameters: list[Any] | None = None) -> pd.DataFrame:
-        with _private_files():  # a large ORDER BY may spill too
-            return self.connection.execute(sql, parameters).df()
+    def frame_of(self, table: str, columns: str, order: str,
+                 partition: tuple[int, int] | None = None) -> pd.DataFrame:
+        where = " WHERE hash(accountId) % ? = ?" if partition else ""
+        order_by = f" ORDER BY {order}" if order else ""
+        with private_files():  # a large ORDER BY may spill too
+            return self.connection.execute(f"SELECT {columns} FROM {table}{where}{order_by}",
+                                           list(partition) if partition else None).df()
 
-    def ips(self) -> pd.DataFrame:
-        """ipKey -> version, subnetKey (every IP of the batch), sorted."""
-        return self.frame("SELECT ipKey, version, subnetKey FROM ips ORDER BY ipKey").set_index("ipKey")
-
-    def partitions(self, partitions: int, empty: ExchangeAggregate) -> Iterator[ExchangeAggregate]:
-        """Per account partition, the merged per-account frames (seen_from, activity, hours, models, sync)
-        in ``ExchangeAggregate`` form; the fingerprint frames stay empty (they come from ``sent_edges``)."""
-        for part in range(partitions):
-            where = "WHERE hash(accountId) % ? = ?"
-            bounds = [partitions, part]
-            activity = self.frame(f"SELECT * FROM activity {where} ORDER BY accountId", bounds)
-            if len(activity) == 0:
-                continue
-            seen_from = self.frame(f"SELECT * FROM seen_from {where} ORDER BY accountId, ipKey", bounds)
-            hours = self.frame(f"SELECT * FROM hours {where} ORDER BY accountId, hour", bounds)
-            models = self.frame(f"SELECT * FROM models {where} ORDER BY accountId, model", bounds)
-            sync = self.frame(f"SELECT * FROM sync {where} ORDER BY accountId, slot", bounds)
-            yield ExchangeAggregate(
-                seen_from=_timed(seen_from).set_index(["accountId", "ipKey"]),
-                ips=empty.ips,
-                prompt_sent=empty.prompt_sent,
-                prompts=empty.prompts,
-                upstream_sent=empty.upstream_sent,
-                activity=_activity_frame(activity),
-                hours=hours.set_index(["accountId", "hour"]),
-                models=models.set_index(["accountId", "model"]),
-                sync=_sync_frame(sync),
-            )
-
-    def fingerprint_node_rows(self) -> list[dict[str, Any]]:
-        """``{key, kind, accounts, count}`` per PromptFingerprint written, sorted by key."""
-        return _rows(self.frame("SELECT key, kind, accounts, count FROM fingerprint_nodes ORDER BY key"))
-
-    def sent_rows(self, partitions: int) -> Iterator[list[dict[str, Any]]]:
-        """SENT rows ``{accountId, fingerprintKey, kind, count, firstSeen, lastSeen}`` (epoch ms), by partition."""
-        for part in range(partitions):
-            frame = self.frame(
-                "SELECT accountId, fingerprintKey, kind, count, firstSeen // 1000000 AS firstSeen, "
-                "lastSeen // 1000000 AS lastSeen FROM sent_edges WHERE hash(accountId) % ? = ? "
-                "ORDER BY accountId, kind, fingerprintKey", [partitions, part])
-            if len(frame):
-                yield _rows(frame)
+    def scalar(self, sql: str) -> int:
+        with private_files():
+            row = self.connection.execute(sql).fetchone()
+        return int(row[0]) if row else 0
 
 
 def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -70,6 +71,13 @@ class Settings(BaseSettings):
     )
     sockhound_heap_size: str = "2g"
     sockhound_load_memory_limit: str = "1GB"  # DuckDB's memory limit while a load aggregates (spills beyond)
+    # --- `sockhound load --engine spark` (loaders/spark_engine.py) -------------------------------------------
+    sockhound_load_engine: Literal["duckdb", "spark"] = "duckdb"
+    sockhound_spark_master: str = Field(
+        default="local[2]", description="Spark master URL for `load --engine spark` (local[N] runs in-process).")
+    spark_remote: str | None = Field(
+        default=None, description="SPARK_REMOTE: a Spark Connect URL (sc://host:port); wins over the master.")
+    sockhound_spark_driver_memory: str = "1g"
     sockhound_pagecache_size: str = "512m"
     sockhound_start_timeout_s: float = 180.0
     # How long the driver retries a transaction (and a graph waits for a server) before the database counts as

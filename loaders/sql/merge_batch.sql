@@ -20,12 +20,19 @@ SELECT accountId, model, CAST(sum(count) AS BIGINT) AS count FROM chunk_models G
 CREATE TABLE sync AS
 SELECT accountId, slot, min(value) AS value FROM chunk_sync GROUP BY accountId, slot;
 -- Two raw texts with one exact key (same normalised text) may mask to different templates: the smallest
--- template key wins, with its band keys, so the choice does not depend on chunk order.
+-- template key (unsigned order) wins, with its band keys, so the choice does not depend on chunk order.
 CREATE TABLE prompts AS
-SELECT promptKey, exactLow, templateHigh, templateLow, bands FROM (
-    SELECT *, row_number() OVER (PARTITION BY promptKey ORDER BY templateHigh, templateLow) AS pick
+SELECT promptKey, exactLow, templateHigh, templateLow FROM (
+    SELECT *, row_number() OVER (
+        PARTITION BY promptKey
+        ORDER BY CASE WHEN templateHigh < 0 THEN 1 ELSE 0 END, templateHigh,
+                 CASE WHEN templateLow < 0 THEN 1 ELSE 0 END, templateLow, exactLow) AS pick
     FROM chunk_prompts
 ) AS candidates WHERE pick = 1;
+CREATE TABLE prompt_bands AS
+SELECT DISTINCT b.promptKey, b.band
+FROM chunk_prompt_bands AS b
+JOIN prompts AS p ON b.promptKey = p.promptKey AND b.templateHigh = p.templateHigh AND b.templateLow = p.templateLow;
 CREATE TABLE prompt_sent AS
 SELECT accountId, promptKey, CAST(sum(count) AS BIGINT) AS count, min(firstSeen) AS firstSeen,
        max(lastSeen) AS lastSeen

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from loaders.aggregate import (
-    CAPABILITY_COLUMNS,
-    ExchangeAggregate,
-    ExchangeAggregator,
-    account_rows,
-    activity_rows,
-    fingerprint_rows,
-    ip_rows,
-    merge_aggregates,
-    model_rows,
-    payment_rows,
-    seen_from_rows,
-    sent_rows,
-    sync_bucket_rows,
-)
+from loaders.aggregate import CAPABILITY_COLUMNS, ExchangeAggregate, ExchangeAggregator
+from loaders.engine import AggregationEngine
+from loaders.rows import account_rows, activity_rows, ip_rows, model_rows, payment_rows, seen_from_rows
 from sockhound.privacy import KeyedHasher
 
 KEY = b"test-key-for-aggregation-0123456789"
@@ -64,12 +57,49 @@ def aggregator() -> ExchangeAggregator:
     return ExchangeAggregator(KeyedHasher(KEY))
 
 
+@dataclass
+class Merged:
+    """What the production path makes of some chunk aggregates: the DuckDB engine's merged per-account
+    frames (one partition), its IPs, SENT rows and PromptFingerprint rows."""
+
+    aggregate: ExchangeAggregate
+    sent: list[dict[str, Any]]
+    nodes: list[dict[str, Any]]
+
+
+_runs = itertools.count()
+
+
+def merged_by_engine(aggregator: ExchangeAggregator, chunks: list[ExchangeAggregate], directory: Path, *,
+                     min_accounts: int = 1, per_account: int = 10**6) -> Merged:
+    """Chunks through ``AggregationEngine`` (add, finish, read back), as a load does; by default every
+    fingerprint edge is kept (no sharing rule, no cap)."""
+    with AggregationEngine(directory / f"spill-{next(_runs)}", memory_limit="256MB") as engine:
+        for chunk in chunks:
+            engine.add(chunk)
+        engine.finish(min_accounts=min_accounts, per_account=per_account)
+        parts = list(engine.partitions(1, aggregator.empty()))
+        merged = parts[0] if parts else aggregator.empty()
+        merged.ips = engine.ips()
+        return Merged(merged, [row for rows in engine.sent_rows(1) for row in rows], engine.fingerprint_node_rows())
+
+
+MERGED_FRAMES = ("seen_from", "ips", "activity", "hours", "models", "sync")
+
+
 def _assert_same(left: ExchangeAggregate, right: ExchangeAggregate) -> None:
-    for name in left.frames:
-        pd.testing.assert_frame_equal(getattr(left, name), getattr(right, name), check_index_type=False, obj=name)
+    for name in MERGED_FRAMES:
+        pd.testing.assert_frame_equal(getattr(left, name), getattr(right, name).sort_index(),
+                                      check_index_type=False, check_dtype=False, check_names=False, obj=name)
 
 
-def test_counts_first_and_last_are_exact(aggregator: ExchangeAggregator) -> None:
+def _assert_same_merged(left: Merged, right: Merged) -> None:
+    _assert_same(left.aggregate, right.aggregate)
+    assert left.sent == right.sent
+    assert left.nodes == right.nodes
+
+
+def test_counts_first_and_last_are_exact(aggregator: ExchangeAggregator, tmp_path: Path) -> None:
     chunk = _exchanges(400)
     agg = aggregator.aggregate(chunk)
     seen = {(r["accountId"], r["ipKey"]): r for r in seen_from_rows(agg)}
@@ -93,51 +123,55 @@ def test_counts_first_and_last_are_exact(aggregator: ExchangeAggregator) -> None
     models = {(r["accountId"], r["model"]): r["count"] for r in model_rows(agg)}
     assert models[("acct-2", "unknown")] == int(mine["model"].isna().sum())
 
-    sent = sent_rows(agg)
+    through = merged_by_engine(aggregator, [agg], tmp_path)
+    sent = through.sent
     exact = [r for r in sent if r["kind"] == "exact" and r["accountId"] == "acct-2"]
     assert sum(r["count"] for r in exact) == int(mine["prompt"].notna().sum())
     upstream = [r for r in sent if r["kind"] == "upstream"]
     assert sum(r["count"] for r in upstream) == int(chunk["prompt_fingerprint"].notna().sum())
     assert {r["kind"] for r in sent} == {"exact", "template", "nearband", "upstream"}
     # the three wrapped tasks share one template frame: their band keys coincide
-    fingerprints = fingerprint_rows(agg)
+    fingerprints = through.nodes
     assert any(r["kind"] == "nearband" and r["accounts"] == 6 for r in fingerprints)
     assert {r["version"] for r in ip_rows(agg)} == {4}
 
 
-def test_merge_of_chunks_equals_aggregate_of_union(aggregator: ExchangeAggregator) -> None:
+def test_merge_of_chunks_equals_aggregate_of_union(aggregator: ExchangeAggregator, tmp_path: Path) -> None:
+    """The engine's merge (SQL) of chunk aggregates equals the aggregate of their union."""
     chunk = _exchanges(600, seed=1)
     shuffled = chunk.sample(frac=1.0, random_state=2)
     first, second = shuffled.iloc[:250], shuffled.iloc[250:]
-    merged = merge_aggregates(aggregator.aggregate(first), aggregator.aggregate(second))
+    merged = merged_by_engine(aggregator, [aggregator.aggregate(first), aggregator.aggregate(second)], tmp_path)
     whole = aggregator.aggregate(chunk)
-    _assert_same(merged, whole)
-    assert activity_rows(merged) == activity_rows(whole)
-    _assert_same(merge_aggregates(aggregator.empty(), whole), whole)
-    # associativity over three chunks, including one with no text at all
+    _assert_same(merged.aggregate, whole)
+    assert activity_rows(merged.aggregate) == activity_rows(whole)
+    through_whole = merged_by_engine(aggregator, [whole], tmp_path)
+    _assert_same_merged(merged, through_whole)
+    _assert_same_merged(merged_by_engine(aggregator, [aggregator.empty(), whole], tmp_path), through_whole)
+    # any grouping and order of three chunks, including one with no text at all
     third = chunk.iloc[:50].assign(
         prompt=pd.array([None] * 50, dtype="string"), prompt_fingerprint=pd.array(["upfp-x"] * 50, dtype="string")
     )
-    left = merge_aggregates(
-        merge_aggregates(aggregator.aggregate(first), aggregator.aggregate(second)), aggregator.aggregate(third)
-    )
-    right = merge_aggregates(
-        aggregator.aggregate(first), merge_aggregates(aggregator.aggregate(second), aggregator.aggregate(third))
-    )
-    _assert_same(left, right)
+    chunks = [aggregator.aggregate(first), aggregator.aggregate(second), aggregator.aggregate(third)]
+    left = merged_by_engine(aggregator, chunks, tmp_path)
+    right = merged_by_engine(aggregator, chunks[::-1], tmp_path)
+    _assert_same_merged(left, right)
+    assert any(row["kind"] == "upstream" and row["fingerprintKey"] for row in left.sent)
 
 
-def test_no_raw_value_in_any_row(aggregator: ExchangeAggregator) -> None:
+def test_no_raw_value_in_any_row(aggregator: ExchangeAggregator, tmp_path: Path) -> None:
     chunk = _exchanges(300, seed=3)
     chunk["ip"] = [f"2001:db8:77::{i % 7}" if i % 2 else "198.51.100.23" for i in range(len(chunk))]
     agg = aggregator.aggregate(chunk)
+    through = merged_by_engine(aggregator, [agg], tmp_path)
+    assert through.sent and through.nodes
     rows = [
         *seen_from_rows(agg),
         *ip_rows(agg),
-        *sent_rows(agg),
-        *fingerprint_rows(agg),
+        *through.sent,
+        *through.nodes,
         *activity_rows(agg),
-        *sync_bucket_rows(aggregator, agg),
+        *aggregator.sync_bucket_rows(agg.sync).to_dict("records"),
     ]
     serialised = repr(rows)
     for raw in ["198.51.100", "2001:db8", "haiku", "Natalia", "babysitting", "upfp-", "step by step"]:
@@ -162,7 +196,7 @@ def _timed(account: str, times: pd.DatetimeIndex) -> pd.DataFrame:
     )
 
 
-def test_synchronised_accounts_share_sync_buckets(aggregator: ExchangeAggregator) -> None:
+def test_synchronised_accounts_share_sync_buckets(aggregator: ExchangeAggregator, tmp_path: Path) -> None:
     rng = np.random.default_rng(11)
     start = pd.Timestamp("2025-03-01", tz="UTC")
     bursts = start + pd.to_timedelta(np.sort(rng.choice(7 * 288, 80, replace=False)) * 300, unit="s")
@@ -175,12 +209,11 @@ def test_synchronised_accounts_share_sync_buckets(aggregator: ExchangeAggregator
         moments = start + pd.to_timedelta(np.sort(rng.integers(0, 7 * 86400, 70)), unit="s")
         frames.append(_timed(f"user-{user}", pd.DatetimeIndex(moments)))
     exchanges = pd.concat(frames, ignore_index=True).sample(frac=1.0, random_state=3)
-    # aggregate in three chunks and merge: signatures combine by element-wise min
+    # aggregate in three chunks and merge in the engine: signatures combine by element-wise min
     parts = np.array_split(np.arange(len(exchanges)), 3)
-    agg = aggregator.empty()
-    for part in parts:
-        agg = merge_aggregates(agg, aggregator.aggregate(exchanges.iloc[part]))
-    buckets = pd.DataFrame(sync_bucket_rows(aggregator, agg))
+    chunks = [aggregator.aggregate(exchanges.iloc[part]) for part in parts]
+    agg = merged_by_engine(aggregator, chunks, tmp_path).aggregate
+    buckets = aggregator.sync_bucket_rows(agg.sync)
     per_account = buckets.groupby("accountId")["bucketKey"].agg(set).to_dict()
 
     def share_rate(names_a: list[str], names_b: list[str]) -> float:
@@ -198,7 +231,7 @@ def test_synchronised_accounts_share_sync_buckets(aggregator: ExchangeAggregator
 def test_single_window_accounts_get_no_sync_buckets(aggregator: ExchangeAggregator) -> None:
     moment = pd.DatetimeIndex([pd.Timestamp("2025-03-01 10:00:05", tz="UTC")] * 3)
     agg = aggregator.aggregate(pd.concat([_timed("a", moment), _timed("b", moment)], ignore_index=True))
-    assert sync_bucket_rows(aggregator, agg) == []
+    assert len(aggregator.sync_bucket_rows(agg.sync)) == 0
 
 
 def test_account_and_payment_rows_hide_raw_values() -> None:
@@ -243,22 +276,23 @@ def test_capability_columns_are_named_after_capabilities() -> None:
     assert CAPABILITY_COLUMNS == ("capCot", "capCode", "capTool", "capMath", "capRubric", "capRewrite")
 
 
-def test_shared_sent_rows_match_the_full_sent_frame(aggregator: ExchangeAggregator) -> None:
-    """The numeric-key fast path of ``sent_rows``/``fingerprint_rows`` equals filtering the full ``sent``."""
-    agg = merge_aggregates(aggregator.aggregate(_exchanges(300, seed=5)), aggregator.aggregate(_exchanges(200, seed=6)))
-    full = agg.sent.reset_index()
+def test_shared_sent_rows_match_the_full_sent_frame(aggregator: ExchangeAggregator, tmp_path: Path) -> None:
+    """The engine's sharing rule (``min_accounts``, no cap) equals filtering every SENT edge by its key's
+    number of accounts; PromptFingerprint rows sum their edges."""
+    chunks = [aggregator.aggregate(_exchanges(300, seed=5)), aggregator.aggregate(_exchanges(200, seed=6))]
+    full = pd.DataFrame(merged_by_engine(aggregator, chunks, tmp_path).sent)
     for min_accounts in (1, 2, 4):
         accounts_per_key = full.groupby("fingerprintKey")["accountId"].transform("size")
         expected = full[accounts_per_key >= min_accounts]
-        rows = pd.DataFrame(sent_rows(agg, min_accounts=min_accounts))
+        through = merged_by_engine(aggregator, chunks, tmp_path, min_accounts=min_accounts)
+        rows = pd.DataFrame(through.sent)
         key = ["accountId", "fingerprintKey"]
         assert len(rows) == len(expected)
         merged = rows.merge(expected, on=key, suffixes=("", "_full"))
         assert len(merged) == len(expected)
-        for column in ("kind", "count"):
+        for column in ("kind", "count", "firstSeen", "lastSeen"):
             assert (merged[column] == merged[f"{column}_full"]).all()
-        assert (merged["firstSeen"] == merged["firstSeen_full"].dt.floor("us")).all()
-        nodes = {r["key"]: r for r in fingerprint_rows(agg, min_accounts=min_accounts)}
+        nodes = {r["key"]: r for r in through.nodes}
         per_key = expected.groupby("fingerprintKey").agg(accounts=("accountId", "size"), count=("count", "sum"))
         assert set(nodes) == set(per_key.index)
         for key_value, row in per_key.iterrows():

@@ -1,4 +1,4 @@
-"""The DuckDB aggregation engine: where it writes, and that merging chunks in SQL equals merging them in pandas."""
+"""The DuckDB aggregation engine: where it writes, and that merging chunks in SQL equals aggregating their union."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from loaders.aggregate import ExchangeAggregator, merge_aggregates
+from loaders.aggregate import ExchangeAggregator
 from loaders.engine import AggregationEngine
 from sockhound.privacy import KeyedHasher
 from tests.unit.test_aggregate import KEY, _exchanges
@@ -28,10 +28,11 @@ def test_everything_duckdb_writes_is_in_the_private_directory_and_goes_with_it(t
     assert not directory.exists()
 
 
-def test_engine_merge_of_chunks_equals_the_pandas_merge(tmp_path: Path) -> None:
+def test_engine_merge_of_chunks_equals_the_aggregate_of_their_union(tmp_path: Path) -> None:
     aggregator = ExchangeAggregator(KeyedHasher(KEY))
-    first, second = aggregator.aggregate(_exchanges(300, seed=5)), aggregator.aggregate(_exchanges(200, seed=6))
-    expected = merge_aggregates(first, second)
+    first_rows, second_rows = _exchanges(300, seed=5), _exchanges(200, seed=6)
+    first, second = aggregator.aggregate(first_rows), aggregator.aggregate(second_rows)
+    expected = aggregator.aggregate(pd.concat([first_rows, second_rows], ignore_index=True))
     with AggregationEngine(tmp_path / "spill-y", memory_limit="256MB") as engine:
         engine.add(first)
         engine.add(second)
