@@ -37,7 +37,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sockhound.graph import connected_driver, read_query
+from sockhound.graph import Graph, connected_driver
 from sockhound.settings import get_settings
 
 
@@ -284,7 +284,7 @@ def main() -> None:
 
     settings = get_settings()
     with connected_driver(settings) as driver:
-        ids = [str(record["accountId"]) for record in read_query(settings, driver, "bench/account_ids",
+        ids = [str(record["accountId"]) for record in Graph(settings, driver).read("bench/account_ids",
                                                                  {"limit": 20_000})]
     if len(ids) < 1_000:
         raise SystemExit(f"the graph holds {len(ids)} accounts; load the demo first (`make demo`)")

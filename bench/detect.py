@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from detect.config import get_detection_settings
 from detect.pipeline import item_frame, linkage_parameters, model_scores, run_detection
 from queries import load_query
-from sockhound.graph import Graph, connected_driver, read_query
+from sockhound.graph import Graph, connected_driver
 from sockhound.settings import get_settings
 
 
@@ -72,10 +72,10 @@ def networkx_pipeline(settings: Any, driver: Any) -> tuple[float, dict[str, floa
     timings: dict[str, float] = {}
     began = time.perf_counter()
     parameters = linkage_parameters(Graph(settings, driver), detection)
-    profiles = pd.DataFrame([dict(r) for r in read_query(settings, driver, "detect/account_profiles")])
+    profiles = pd.DataFrame([dict(r) for r in Graph(settings, driver).read("detect/account_profiles")])
     node_to_index = pd.Series(np.arange(len(profiles), dtype=np.int64), index=profiles["nodeId"].to_numpy())
-    items = item_frame(read_query(settings, driver, "detect/account_items", parameters)[0], node_to_index)
-    edges = read_query(settings, driver, "bench/detect_linkage_edges", parameters)
+    items = item_frame(Graph(settings, driver).read("detect/account_items", parameters)[0], node_to_index)
+    edges = Graph(settings, driver).read("bench/detect_linkage_edges", parameters)
     timings["read"] = time.perf_counter() - began
     step = time.perf_counter()
     graph = nx.Graph()
@@ -106,7 +106,7 @@ def main() -> None:
     options = parser.parse_args()
     settings = get_settings()
     with connected_driver(settings) as driver:
-        accounts = int(read_query(settings, driver, "detect/account_count")[0]["accounts"])
+        accounts = int(Graph(settings, driver).read("detect/account_count")[0]["accounts"])
         sampler = HeapSampler(driver, settings.neo4j_database)
         sampler.start()
         began = time.perf_counter()

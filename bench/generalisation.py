@@ -57,7 +57,7 @@ from reporting.baseline import baseline_verdicts  # noqa: E402
 from simulator.config import preset_config  # noqa: E402
 from simulator.tactics import TACTICS  # noqa: E402
 from simulator.world import simulate  # noqa: E402
-from sockhound.graph import Graph, connected_driver, run_statements  # noqa: E402
+from sockhound.graph import Graph, connected_driver  # noqa: E402
 from sockhound.hash_key import ensure_key_file  # noqa: E402
 from sockhound.runtime import local_neo4j  # noqa: E402
 from sockhound.settings import Settings  # noqa: E402
@@ -72,7 +72,7 @@ sys.path.insert(0, sys.argv[1])
 from detect.config import DetectionSettings
 from detect.export import verdicts_frame
 from detect.pipeline import run_detection
-from sockhound.graph import connected_driver
+from sockhound.graph import Graph, connected_driver
 from sockhound.settings import Settings
 settings = Settings(sockhound_allow_dev_hash_key=True)
 with connected_driver(settings) as driver:
@@ -167,9 +167,9 @@ def one_world(settings: Settings, dimension: str, value: str, seed: int, genuine
     tactic_ops = [name for name, drawn in tactics.items() if drawn.get(dimension) == value]
     truth = pd.read_csv(batch / "truth.csv", dtype=str, keep_default_na=False)
     with connected_driver(settings) as driver:
-        run_statements(settings, driver, load_query("maintenance/delete_all_in_batches"), {"batchSize": 10_000})
+        Graph(settings, driver).run_statements(load_query("maintenance/delete_all_in_batches"), {"batchSize": 10_000})
         started = time.perf_counter()
-        BatchLoader(settings, driver).load(batch, scratch / "reports" / batch.name)
+        BatchLoader(Graph(settings, driver)).load(batch, scratch / "reports" / batch.name)
         load_seconds = time.perf_counter() - started
         results: dict[str, Any] = {}
         if frozen is not None:

@@ -29,7 +29,7 @@ from typing import Any
 from loaders.batch_files import read_batch_table
 from loaders.contract import TableValidator
 from queries import load_query
-from sockhound.graph import connected_driver, run_statements
+from sockhound.graph import Graph, connected_driver
 from sockhound.hash_key import ensure_key_file
 from sockhound.privacy import KeyedHasher, ip_facts
 from sockhound.runtime import local_neo4j
@@ -65,7 +65,7 @@ def run_real_loader(settings: Settings, batch: Path, report_dir: Path,
     wall seconds, the load report, and the peak RSS (KiB) of that process (with ``--engine spark``, the
     Python process; the JVM is a process of its own, not in the figure)."""
     with connected_driver(settings) as driver:
-        run_statements(settings, driver, load_query("maintenance/delete_all_in_batches"), {"batchSize": 10_000})
+        Graph(settings, driver).run_statements(load_query("maintenance/delete_all_in_batches"), {"batchSize": 10_000})
     environment = dict(
         os.environ, NEO4J_URI=settings.bolt_uri, NEO4J_PASSWORD=settings.neo4j_auth()[1],
         SOCKHOUND_HASH_KEY_FILE=str(BENCH_HASH_KEY), PYTHONPATH=str(source),
@@ -105,7 +105,7 @@ def run_naive_loader(settings: Settings, batch: Path, rows: int) -> tuple[float,
     statement = load_query("bench/naive_exchange")
     done = 0
     with connected_driver(settings) as driver:
-        run_statements(settings, driver, load_query("maintenance/delete_all_in_batches"), {"batchSize": 10_000})
+        Graph(settings, driver).run_statements(load_query("maintenance/delete_all_in_batches"), {"batchSize": 10_000})
         began = time.perf_counter()
         validator = TableValidator("exchanges", "exchanges")
         for chunk in read_batch_table(batch, "exchanges", chunk_rows=min(rows, 50_000)):

@@ -41,7 +41,7 @@ from loaders.load_batch import BatchLoader  # noqa: E402
 from queries import load_query  # noqa: E402
 from simulator.config import preset_config  # noqa: E402
 from simulator.world import simulate  # noqa: E402
-from sockhound.graph import Graph, connected_driver, run_statements  # noqa: E402
+from sockhound.graph import Graph, connected_driver  # noqa: E402
 from sockhound.settings import Settings  # noqa: E402
 
 BEFORE_SCRIPT = """
@@ -50,7 +50,7 @@ sys.path.insert(0, sys.argv[1])
 from detect.config import DetectionSettings
 from detect.export import verdicts_frame
 from detect.pipeline import run_detection
-from sockhound.graph import connected_driver
+from sockhound.graph import Graph, connected_driver
 from sockhound.settings import Settings
 settings = Settings(sockhound_allow_dev_hash_key=True)
 with connected_driver(settings) as driver:
@@ -123,9 +123,9 @@ def main() -> None:
         with server(scratch) as settings, frozen_checkout(args.before_commit, scratch) as before:
             for load_name, source in loads.items():
                 with connected_driver(settings) as driver:
-                    run_statements(settings, driver, load_query("maintenance/delete_all_in_batches"),
+                    Graph(settings, driver).run_statements(load_query("maintenance/delete_all_in_batches"),
                                    {"batchSize": 10_000})
-                    BatchLoader(settings, driver).load(source, scratch / "reports" / load_name.replace(" ", "-"))
+                    BatchLoader(Graph(settings, driver)).load(source, scratch / "reports" / load_name.replace(" ", "-"))
                 for run in range(args.runs):
                     for method in ("before", "after"):
                         wall, verdicts = run_once(settings, method, before, scratch)

@@ -12,7 +12,7 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 from loaders.batch_files import DEFAULT_CHUNK_ROWS, discover_tables
 from loaders.load_batch import SHARD_INPUT_BYTES, BatchLoader, write_report
 from sockhound.errors import BadInputError
-from sockhound.graph import connected_driver
+from sockhound.graph import connected_graph
 from sockhound.settings import get_settings
 
 
@@ -44,7 +44,7 @@ def load_command(
     settings = get_settings()
     reports = report_dir or default_report_dir(batch_dir)
     console = Console(stderr=True)
-    with connected_driver(settings) as driver, Progress(
+    with connected_graph(settings) as graph, Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,.0f} rows"),
         TimeElapsedColumn(), console=console, transient=True,
     ) as progress:
@@ -55,7 +55,7 @@ def load_command(
                 tasks[stage] = progress.add_task(stage, total=None)
             progress.advance(tasks[stage], rows)
 
-        loader = BatchLoader(settings, driver, chunk_rows=chunk_rows, progress=advance,
+        loader = BatchLoader(graph, chunk_rows=chunk_rows, progress=advance,
                              shard_input_bytes=round(shard_mb * 2**20), engine=engine)
         report = loader.load(batch_dir, reports)
     write_report(report, reports)

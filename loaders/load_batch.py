@@ -40,7 +40,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from neo4j import Driver
 
 from loaders.aggregate import ExchangeAggregator
 from loaders.batch_files import DEFAULT_CHUNK_ROWS, discover_tables, display_name
@@ -49,12 +48,11 @@ from loaders.quarantine import QuarantineWriter, validated_table, write_private_
 from loaders.rows import account_rows, activity_rows, ip_rows, model_rows, payment_rows, seen_from_rows
 from queries import load_query
 from sockhound.fingerprints import hex_keys
-from sockhound.graph import Graph, read_query, run_statements, write_query, write_rows
+from sockhound.graph import Graph
 from sockhound.key_check import verify_graph_key
 from sockhound.label_decisions import label_decision_key
 from sockhound.migrations import apply_migrations
 from sockhound.privacy import KeyedHasher
-from sockhound.settings import Settings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -207,16 +205,16 @@ class BatchLoader:
     """Loads one batch directory; see the module docstring for the guarantees."""
 
     def __init__(
-        self, settings: Settings, driver: Driver, *, chunk_rows: int = DEFAULT_CHUNK_ROWS,
+        self, graph: Graph, *, chunk_rows: int = DEFAULT_CHUNK_ROWS,
         progress: ProgressCallback | None = None, shard_input_bytes: int = SHARD_INPUT_BYTES,
         engine: str | None = None, spark_session: SparkSession | None = None,
     ) -> None:
-        self.settings = settings
+        self.graph = graph
+        settings = self.settings = graph.settings
         self.engine = engine or settings.sockhound_load_engine
         if self.engine not in ("duckdb", "spark"):
             raise ValueError(f"unknown aggregation engine {self.engine!r} (duckdb or spark)")
         self.spark_session = spark_session
-        self.driver = driver
         self.chunk_rows = chunk_rows
         self.shard_input_bytes = shard_input_bytes
         self.hasher = KeyedHasher(settings.hash_key())
@@ -228,9 +226,9 @@ class BatchLoader:
         started = time.perf_counter()
         files = discover_tables(batch_dir)
         batch_id = batch_fingerprint(batch_dir, files)
-        apply_migrations(Graph(self.settings, self.driver))
-        verify_graph_key(Graph(self.settings, self.driver), self.settings.hash_key())  # before anything is written
-        opened = write_query(self.settings, self.driver, "load/begin_batch",
+        apply_migrations(self.graph)
+        verify_graph_key(self.graph, self.settings.hash_key())  # before anything is written
+        opened = self.graph.write("load/begin_batch",
                              {"batchId": batch_id, "source": batch_name(batch_dir)})[0]
         report = LoadReport(
             batch=batch_name(batch_dir), batch_id=batch_id, ordinal=int(opened["ordinal"]),
@@ -242,7 +240,7 @@ class BatchLoader:
         if report.outcome == "already loaded":
             report.seconds["total"] = time.perf_counter() - started
             return report
-        verify_graph_key(Graph(self.settings, self.driver), self.settings.hash_key(), record=True)  # the first load's
+        verify_graph_key(self.graph, self.settings.hash_key(), record=True)  # the first load's
         quarantine = QuarantineWriter(report_dir / "quarantine.csv")
         common = {"batchId": batch_id}
         remove_stale_spills(report_dir)
@@ -262,11 +260,11 @@ class BatchLoader:
                 self._write_exchanges(exchanges, engine, report, {**common, "seq": report.ordinal})
         stage = time.perf_counter()
         rarity = {**common, "commonThreshold": COMMON_EVIDENCE_ACCOUNTS}
-        run_statements(self.settings, self.driver, load_query("load/mark_evidence_rarity"), rarity)
-        run_statements(self.settings, self.driver, load_query("load/mark_subnet_rarity"), rarity)
+        self.graph.run_statements(load_query("load/mark_evidence_rarity"), rarity)
+        self.graph.run_statements(load_query("load/mark_subnet_rarity"), rarity)
         report.seconds["rarity"] = time.perf_counter() - stage
         report.seconds["total"] = time.perf_counter() - started
-        write_query(self.settings, self.driver, "load/complete_batch", {
+        self.graph.write("load/complete_batch", {
             "batchId": batch_id,
             "report": {"quarantined": report.quarantined, "seconds": round(report.seconds["total"], 3),
                        **{f"{name}Loaded": table.rows_loaded for name, table in report.tables.items()}},
@@ -302,10 +300,8 @@ class BatchLoader:
             return
         for good in self._validated_chunks(batch_dir, files[table], table, report, quarantine):
             if len(good):
-                report.tables[table].rows_loaded += write_rows(
-                    self.settings, self.driver, f"load/{table}", epoch_millis_rows(to_rows(good)),
-                    extra_parameters=common,
-                )
+                report.tables[table].rows_loaded += self.graph.write_rows(
+                    f"load/{table}", epoch_millis_rows(to_rows(good)), extra_parameters=common)
 
     def _load_simple_tables(
         self, batch_dir: Path, files: dict[str, list[Path]], report: LoadReport, quarantine: QuarantineWriter,
@@ -371,10 +367,9 @@ class BatchLoader:
             self.progress(f"write fingerprint partitions ({report.shards})", 1)
             self._write_steps(report, parameters, [("sent", rows)])
         began = time.perf_counter()
-        existing = read_query(self.settings, self.driver, "load/sync_bucket_keys")
-        report.edges_written["sync_buckets"] = write_rows(
-            self.settings, self.driver, "load/replace_sync_buckets",
-            buckets.replacement_rows({int(str(record["key"]), 16) for record in existing}),
+        existing = self.graph.read("load/sync_bucket_keys")
+        report.edges_written["sync_buckets"] = self.graph.write_rows(
+            "load/replace_sync_buckets", buckets.replacement_rows({int(str(record["key"]), 16) for record in existing}),
             batch_size=2_000, extra_parameters=parameters,
         )
         report.seconds["write sync_buckets"] = time.perf_counter() - began
@@ -388,20 +383,20 @@ class BatchLoader:
     ) -> None:
         for name, rows in steps:
             began = time.perf_counter()
-            written = write_rows(self.settings, self.driver, f"load/{name}", rows, extra_parameters=parameters)
+            written = self.graph.write_rows(f"load/{name}", rows, extra_parameters=parameters)
             report.edges_written[name] = report.edges_written.get(name, 0) + written
             report.add_seconds(f"write {name}", began)
 
     def _sync_signatures(self, account_ids: list[str]) -> tuple[pd.DataFrame, list[str]]:
         """Merged (all batches) sync signatures of these accounts, and those of them with sync buckets now."""
-        records = read_query(self.settings, self.driver, "load/sync_signatures_of_accounts",
+        records = self.graph.read("load/sync_signatures_of_accounts",
                              {"accountIds": account_ids})
         frame = pd.DataFrame([record["syncSignature"] for record in records],
                              index=pd.Index([str(record["accountId"]) for record in records], name="accountId"))
         return frame, [str(record["accountId"]) for record in records if record["hasBuckets"]]
 
     def _ledger_of_other_batches(self, batch_id: str) -> npt.NDArray[np.int64]:
-        shards = read_query(self.settings, self.driver, "load/read_request_ledger", {"batchId": batch_id})
+        shards = self.graph.read("load/read_request_ledger", {"batchId": batch_id})
         arrays = [np.asarray(record["requestHashes"], dtype=np.int64) for record in shards]
         return np.unique(np.concatenate(arrays)) if arrays else np.empty(0, dtype=np.int64)
 
@@ -409,7 +404,7 @@ class BatchLoader:
         ordered = np.sort(hashes)
         for shard, start in enumerate(range(0, max(len(ordered), 1), LEDGER_SHARD_SIZE)):
             piece = ordered[start:start + LEDGER_SHARD_SIZE]
-            write_query(self.settings, self.driver, "load/write_request_ledger",
+            self.graph.write("load/write_request_ledger",
                         {"batchId": batch_id, "shard": shard, "requestHashes": piece.tolist()})
 
 

@@ -212,7 +212,7 @@ def connected_graph(settings: Settings) -> Iterator[Graph]:
 
 @contextmanager
 def connected_driver(settings: Settings) -> Iterator[Driver]:
-    """The driver of `connected_graph`, for code that has not moved to the gateway yet."""
+    """The driver of `connected_graph`, for what needs a driver itself (test fixtures that hand it around)."""
     with connected_graph(settings) as graph:
         yield graph.driver
 
@@ -230,32 +230,6 @@ def _batches(rows: Iterable[Row], batch_size: int) -> Iterator[list[Row]]:
             batch = _RowBatch()
     if batch:
         yield batch
-
-
-# The functional forms, for modules that still pass (settings, driver); each is the gateway's method.
-def read_query(settings: Settings, driver: Driver, name: str,
-               parameters: Mapping[str, Any] | None = None) -> list[Record]:
-    return Graph(settings, driver).read(name, parameters)
-
-
-def write_query(settings: Settings, driver: Driver, name: str,
-                parameters: Mapping[str, Any] | None = None) -> list[Record]:
-    return Graph(settings, driver).write(name, parameters)
-
-
-def write_rows(settings: Settings, driver: Driver, name: str, rows: Sequence[Row] | Iterable[Row], *,
-               batch_size: int = 5_000, extra_parameters: Mapping[str, Any] | None = None) -> int:
-    return Graph(settings, driver).write_rows(name, rows, batch_size=batch_size, extra_parameters=extra_parameters)
-
-
-def run_read_only(settings: Settings, driver: Driver, named: CypherQuery, parameters: Mapping[str, Any] | None = None,
-                  *, timeout_s: float | None = None) -> tuple[list[str], list[Record]]:
-    return Graph(settings, driver).read_only(named, parameters, timeout_s=timeout_s)
-
-
-def run_statements(settings: Settings, driver: Driver, named: CypherQuery,
-                   parameters: Mapping[str, Any] | None = None) -> None:
-    Graph(settings, driver).run_statements(named, parameters)
 
 
 def migration_names() -> list[str]:

@@ -12,7 +12,7 @@ import pytest
 from neo4j import Driver
 
 from queries import load_query
-from sockhound.graph import connected_driver, run_statements
+from sockhound.graph import Graph, connected_driver
 from sockhound.runtime import local_neo4j
 from sockhound.settings import Settings, get_settings
 
@@ -59,9 +59,8 @@ def session_driver(neo4j_settings: Settings) -> Iterator[Driver]:
 @pytest.fixture
 def empty_graph(neo4j_settings: Settings, session_driver: Driver) -> Driver:
     """The session's server with every node deleted first (schema stays)."""
-    run_statements(
-        neo4j_settings, session_driver, load_query("maintenance/delete_all_in_batches"), {"batchSize": 10_000}
-    )
+    Graph(neo4j_settings, session_driver).run_statements(load_query("maintenance/delete_all_in_batches"),
+                                                         {"batchSize": 10_000})
     return session_driver
 
 

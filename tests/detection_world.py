@@ -126,7 +126,7 @@ def write_world(directory: Path, rings: dict[str, list[str]], families: bool = T
 
 
 def load(settings: Settings, driver: Driver, batch: Path, reports: Path) -> None:
-    report = BatchLoader(settings, driver, chunk_rows=5_000).load(batch, reports)
+    report = BatchLoader(Graph(settings, driver), chunk_rows=5_000).load(batch, reports)
     assert report.outcome == "loaded"
 
 
@@ -136,9 +136,9 @@ def detected_world(settings: Settings, driver: Driver, root: Path) -> pd.DataFra
     from detect.export import verdicts_frame
     from detect.pipeline import run_detection
     from queries import load_query
-    from sockhound.graph import run_statements
+    from sockhound.graph import Graph
 
-    run_statements(settings, driver, load_query("maintenance/delete_all_in_batches"), {"batchSize": 10_000})
+    Graph(settings, driver).run_statements(load_query("maintenance/delete_all_in_batches"), {"batchSize": 10_000})
     load(settings, driver, write_world(root / "world", {"a": RING_A, "b": RING_B}), root / "report")
     run_detection(Graph(settings, driver), detection_settings())
     return verdicts_frame(Graph(settings, driver)).set_index("account_id")

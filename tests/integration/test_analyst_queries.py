@@ -29,7 +29,7 @@ from loaders.errors import BatchFileError
 from loaders.load_batch import BatchLoader
 from queries import load_query, query_names
 from queries.header import body_parameters, parse_header
-from sockhound.graph import Graph, WriteRefusedError, run_read_only, run_statements
+from sockhound.graph import Graph, WriteRefusedError
 from sockhound.settings import Settings, get_settings
 from tests.conftest import free_port
 from tests.detection_world import BENIGN, COMPANY, FAMILIES, RING_A, RING_B, detection_settings, load, write_world
@@ -65,12 +65,12 @@ def write_ban_batch(directory: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def graph(neo4j_settings: Settings, session_driver: Driver, tmp_path_factory: pytest.TempPathFactory) -> AnalystGraph:
-    run_statements(neo4j_settings, session_driver, load_query("maintenance/delete_all_in_batches"),
+    Graph(neo4j_settings, session_driver).run_statements(load_query("maintenance/delete_all_in_batches"),
                    {"batchSize": 10_000})
     base = tmp_path_factory.mktemp("analyst")
     load(neo4j_settings, session_driver, write_world(base / "world", {"a": RING_A, "b": RING_B}), base / "r1")
     run = run_detection(Graph(neo4j_settings, session_driver), detection_settings())
-    report = BatchLoader(neo4j_settings, session_driver).load(write_ban_batch(base / "ban"), base / "r2")
+    report = BatchLoader(Graph(neo4j_settings, session_driver)).load(write_ban_batch(base / "ban"), base / "r2")
     assert report.outcome == "loaded"
     return AnalystGraph(run=run, ban_batch_id=report.batch_id)
 
@@ -79,7 +79,7 @@ def analyst(settings: Settings, driver: Driver, name: str, **parameters: Any) ->
     """Run an analyst query as `sockhound query` does: header defaults, then the given parameters, read-only."""
     named = load_query(f"analyst/{name}")
     values = {**parse_header(named.text).defaults(), **parameters}
-    _, records = run_read_only(settings, driver, named, values)
+    _, records = Graph(settings, driver).read_only(named, values)
     return [dict(record) for record in records]
 
 
@@ -261,7 +261,7 @@ def test_header_example_finds_rows(neo4j_settings: Settings, session_driver: Dri
     assert set(example) & PER_GRAPH_PARAMETERS <= {"networkId"}
     if "networkId" in example:
         example["networkId"] = graph.network_of(RING_A[0])
-    _, records = run_read_only(neo4j_settings, session_driver, named, example)
+    _, records = Graph(neo4j_settings, session_driver).read_only(named, example)
     assert records, f"{name}: its example finds nothing in the test graph"
 
 
@@ -321,8 +321,9 @@ def test_cli_refuses_writes(neo4j_settings: Settings, session_driver: Driver, gr
     assert refused.exit_code == 1
     assert "refused" in refused.output and "read" in refused.output
     with pytest.raises(WriteRefusedError):
-        run_read_only(neo4j_settings, session_driver, query_from_file(attempt), {"accountId": RING_A[1]})
-    _, records = run_read_only(neo4j_settings, session_driver, query_from_file(CYPHER_DIR / "tampered_accounts.cypher"))
+        Graph(neo4j_settings, session_driver).read_only(query_from_file(attempt), {"accountId": RING_A[1]})
+    graph = Graph(neo4j_settings, session_driver)
+    _, records = graph.read_only(query_from_file(CYPHER_DIR / "tampered_accounts.cypher"))
     assert records[0]["tampered"] == 0
 
 
@@ -364,8 +365,8 @@ def test_hash_prints_the_keys_the_load_wrote(neo4j_settings: Settings, session_d
                                              cli_env: None) -> None:
     """`sockhound hash` of ring-a-00's raw values (as written in tests/detection_world.py) gives the keys of its
     evidence in the graph: the loaders' normalisation and keyed hashing, not a copy of them."""
-    _, records = run_read_only(neo4j_settings, session_driver, query_from_file(CYPHER_DIR / "evidence_keys_of.cypher"),
-                               {"accountId": RING_A[0]})
+    graph = Graph(neo4j_settings, session_driver)
+    _, records = graph.read_only(query_from_file(CYPHER_DIR / "evidence_keys_of.cypher"), {"accountId": RING_A[0]})
     keys: dict[str, set[str]] = {}
     for record in records:
         keys.setdefault(record["kind"], set()).add(record["key"])
@@ -386,7 +387,7 @@ def test_hash_prints_the_keys_the_load_wrote(neo4j_settings: Settings, session_d
 def test_nothing_empty_is_recorded_as_loaded(neo4j_settings: Settings, session_driver: Driver, graph: AnalystGraph,
                                              tmp_path: Path) -> None:
     status = query_from_file(CYPHER_DIR / "load_batch_status.cypher")
-    before = [dict(record) for record in run_read_only(neo4j_settings, session_driver, status)[1]]
+    before = [dict(record) for record in Graph(neo4j_settings, session_driver).read_only(status)[1]]
     empty = tmp_path / "empty"
     empty.mkdir()
     header_only = tmp_path / "header-only"
@@ -397,6 +398,6 @@ def test_nothing_empty_is_recorded_as_loaded(neo4j_settings: Settings, session_d
     (misnamed / "accounts_2026-03.csv").write_text("account_id,created_at\na1,2026-03-01T00:00:00Z\n")
     for batch in (empty, header_only, misnamed):
         with pytest.raises(BatchFileError):
-            BatchLoader(neo4j_settings, session_driver).load(batch, tmp_path / "reports" / batch.name)
-    after = [dict(record) for record in run_read_only(neo4j_settings, session_driver, status)[1]]
+            BatchLoader(Graph(neo4j_settings, session_driver)).load(batch, tmp_path / "reports" / batch.name)
+    after = [dict(record) for record in Graph(neo4j_settings, session_driver).read_only(status)[1]]
     assert sorted(after, key=str) == sorted(before, key=str)

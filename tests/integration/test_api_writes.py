@@ -13,7 +13,7 @@ from neo4j import Driver
 from api.app import create_app
 from detect.explain import account_explanation
 from detect.pipeline import run_detection
-from sockhound.graph import Graph, read_query, write_query
+from sockhound.graph import Graph
 from sockhound.privacy import KIND_PAYMENT, KIND_SUBNET, KeyedHasher
 from sockhound.settings import Settings
 from tests.api_support import READ_KEY, READ_WRITE_KEY, WRITE_KEY, api_settings, assert_problem, bearer
@@ -119,7 +119,7 @@ def test_allow_listed_subnet_stops_linking(client: TestClient, neo4j_settings: S
     assert client.delete(f"/v1/allowlist/subnet/{expected_key}", headers=bearer(READ_WRITE_KEY)).status_code == 204
     assert_problem(client.delete(f"/v1/allowlist/subnet/{expected_key}", headers=bearer(WRITE_KEY)), 404)
 
-    events = read_query(neo4j_settings, detected, "detect/allow_list_events")
+    events = Graph(neo4j_settings, detected).read("detect/allow_list_events")
     assert [(event["action"], event["key"], event["by"], event["via"]) for event in events] == [
         ("add", expected_key, "labeller", "api"), ("remove", expected_key, "labeller", "api"),
         ("add", expected_key, "labeller", "api"), ("remove", expected_key, "ban-tool", "api")]
@@ -139,10 +139,10 @@ def test_expired_entry_is_listed_but_inactive(client: TestClient, neo4j_settings
                           headers=bearer(WRITE_KEY))
     assert_problem(refused, 422, "body.expires_at")
     assert client.get("/v1/allowlist", headers=bearer(READ_KEY)).json()["entries"] == []
-    assert read_query(neo4j_settings, detected, "detect/allow_list_events") == []
+    assert Graph(neo4j_settings, detected).read("detect/allow_list_events") == []
 
     key = KeyedHasher(neo4j_settings.hash_key()).hash_one(KIND_PAYMENT, "pm_corporate_card_0001")
-    write_query(neo4j_settings, detected, "detect/allow_list_add", {  # as an entry that has since expired
+    Graph(neo4j_settings, detected).write("detect/allow_list_add", {  # as an entry that has since expired
         "kind": "payment", "key": key, "reason": "expired", "expiresAt": 1_577_836_800_000, "addedBy": "cli",
         "via": "cli", "keyGiven": False})
     response = client.get("/v1/allowlist", headers=bearer(READ_KEY))

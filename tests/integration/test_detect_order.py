@@ -20,7 +20,7 @@ from neo4j import Driver
 from detect import pipeline
 from detect.pipeline import run_detection
 from queries import load_query
-from sockhound.graph import Graph, run_statements
+from sockhound.graph import Graph
 from sockhound.settings import Settings
 from tests.detection_world import RING_A, RING_B, RING_C, detection_settings, load, write_world
 from tests.integration.graph_state import run_test_query
@@ -82,7 +82,7 @@ def _detect(settings: Settings, driver: Driver, seen: list[list[frozenset[frozen
 
 
 def _load_fresh(settings: Settings, driver: Driver, batch: Path, reports: Path) -> None:
-    run_statements(settings, driver, load_query("maintenance/delete_all_in_batches"), {"batchSize": 10_000})
+    Graph(settings, driver).run_statements(load_query("maintenance/delete_all_in_batches"), {"batchSize": 10_000})
     load(settings, driver, batch, reports)
 
 

@@ -16,7 +16,7 @@ from neo4j import Driver
 
 from queries import CypherQuery
 from sockhound.gds_session import cypher_projection, open_gds
-from sockhound.graph import Graph, read_query, run_statements
+from sockhound.graph import Graph
 from sockhound.migrations import apply_migrations
 from sockhound.runtime import local_neo4j
 from sockhound.settings import Settings
@@ -33,8 +33,8 @@ test_cypher.__test__ = False  # type: ignore[attr-defined]
 
 
 def schema_snapshot(settings: Settings, driver: Driver) -> tuple[set[tuple[str, str]], int]:
-    constraints = {(r["name"], r["type"]) for r in read_query(settings, driver, "runtime/show_constraints")}
-    migrations = len(read_query(settings, driver, "runtime/applied_migrations"))
+    constraints = {(r["name"], r["type"]) for r in Graph(settings, driver).read("runtime/show_constraints")}
+    migrations = len(Graph(settings, driver).read("runtime/applied_migrations"))
     return constraints, migrations
 
 
@@ -50,7 +50,7 @@ def test_migrations_applied_twice_change_nothing(neo4j_settings: Settings, sessi
 
 
 def test_gds_wcc_finds_the_payment_rings(neo4j_settings: Settings, empty_graph: Driver) -> None:
-    run_statements(neo4j_settings, empty_graph, test_cypher("two_payment_rings"))
+    Graph(neo4j_settings, empty_graph).run_statements(test_cypher("two_payment_rings"))
     gds = open_gds(Graph(neo4j_settings, empty_graph))
     with cypher_projection(gds, test_cypher("project_shared_payment"), "test-wcc") as graph:
         projected_name = graph.name()
@@ -68,7 +68,7 @@ def test_gds_wcc_finds_the_payment_rings(neo4j_settings: Settings, empty_graph: 
 
 
 def test_projection_is_dropped_when_the_algorithm_fails(neo4j_settings: Settings, empty_graph: Driver) -> None:
-    run_statements(neo4j_settings, empty_graph, test_cypher("two_payment_rings"))
+    Graph(neo4j_settings, empty_graph).run_statements(test_cypher("two_payment_rings"))
     gds = open_gds(Graph(neo4j_settings, empty_graph))
     before = {info.graph_name for info in gds.graph.list()}
     with pytest.raises(Exception, match=r"weight|property"), cypher_projection(

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from api.app import create_app
 from detect.allowlist import add_entry, remove_entry
 from loaders.load_batch import BatchLoader
-from sockhound.graph import Graph, read_query
+from sockhound.graph import Graph
 from sockhound.hash_key import HashKeyError, key_check_value
 from sockhound.key_check import verify_graph_key_if_reachable
 from sockhound.settings import Settings
@@ -38,7 +38,7 @@ def with_key(settings: Settings, key: str) -> Settings:
 
 
 def stored_check_value(settings: Settings, driver: Driver) -> str | None:
-    value = read_query(settings, driver, "runtime/hash_key_check")[0]["value"]
+    value = Graph(settings, driver).read("runtime/hash_key_check")[0]["value"]
     return None if value is None else str(value)
 
 
@@ -51,12 +51,12 @@ def test_first_load_stores_the_check_value_and_other_keys_are_refused(
     other = with_key(neo4j_settings, secrets.token_hex(32))
 
     with pytest.raises(HashKeyError, match=MISMATCH):
-        BatchLoader(other, empty_graph).load(world, tmp_path / "again")
+        BatchLoader(Graph(other, empty_graph)).load(world, tmp_path / "again")
     with pytest.raises(HashKeyError, match=MISMATCH):
         add_entry(Graph(other, empty_graph), "subnet", "198.18.7.0/24", "office", None)
     with pytest.raises(HashKeyError, match=MISMATCH):
         remove_entry(Graph(other, empty_graph), "subnet", "198.18.7.0/24")
-    assert read_query(neo4j_settings, empty_graph, "detect/allow_list_entries", {"now": 0}) == []
+    assert Graph(neo4j_settings, empty_graph).read("detect/allow_list_entries", {"now": 0}) == []
 
     # The API: every endpoint that hashes a raw value refuses, with the reason.
     app_settings = api_settings(neo4j_settings, sockhound_hash_key=other.sockhound_hash_key,
@@ -102,9 +102,9 @@ def test_rotation_is_a_reload_into_a_fresh_graph(
     load(neo4j_settings, empty_graph, world, tmp_path / "old")
     assert stored_check_value(neo4j_settings, empty_graph) == key_check_value(neo4j_settings.hash_key())
     from queries import load_query
-    from sockhound.graph import run_statements
+    from sockhound.graph import Graph
 
-    run_statements(neo4j_settings, empty_graph, load_query("maintenance/delete_all_in_batches"),
+    Graph(neo4j_settings, empty_graph).run_statements(load_query("maintenance/delete_all_in_batches"),
                    {"batchSize": 10_000})
     new_key = secrets.token_hex(32)
     rotated = with_key(neo4j_settings, new_key)
@@ -112,7 +112,7 @@ def test_rotation_is_a_reload_into_a_fresh_graph(
         load(rotated, empty_graph, world, tmp_path / "new")
         assert stored_check_value(neo4j_settings, empty_graph) == key_check_value(new_key.encode())
     finally:  # the session's later tests load with the development key
-        run_statements(neo4j_settings, empty_graph, load_query("maintenance/delete_all_in_batches"),
+        Graph(neo4j_settings, empty_graph).run_statements(load_query("maintenance/delete_all_in_batches"),
                        {"batchSize": 10_000})
 
 

@@ -12,6 +12,7 @@ from neo4j import Driver
 
 from api.app import create_app
 from loaders.load_batch import BatchLoader
+from sockhound.graph import Graph
 from sockhound.settings import Settings
 from tests.api_support import WRITE_KEY, api_settings, assert_problem, bearer
 from tests.batch_builder import write_small_batch
@@ -39,7 +40,7 @@ def test_undated_old_clearance_does_not_override_a_new_ban_and_a_ban_dated_9999_
         {"account_id": "acct-002", "label": "benign", "source": "support", "at": "2026-03-01T00:00:00Z"},
         {"account_id": "acct-002", "label": "abusive", "source": "pinning", "at": "9999-01-01T00:00:00Z"},
     ])
-    report = BatchLoader(neo4j_settings, empty_graph).load(first, tmp_path / "r1")
+    report = BatchLoader(Graph(neo4j_settings, empty_graph)).load(first, tmp_path / "r1")
     assert report.tables["labels"].rows_loaded == 3 and report.tables["labels"].rows_quarantined == 1
     quarantine = pd.read_csv(tmp_path / "r1" / "quarantine.csv", dtype=str)
     refused = quarantine[quarantine["column"] == "at"]
@@ -50,7 +51,7 @@ def test_undated_old_clearance_does_not_override_a_new_ban_and_a_ban_dated_9999_
     # An undated clearance arriving later (recorded later) still ranks below the dated ban.
     second = labels_batch(tmp_path / "second", [
         {"account_id": "acct-001", "label": "benign", "source": "older-export", "at": ""}])
-    BatchLoader(neo4j_settings, empty_graph).load(second, tmp_path / "r2")
+    BatchLoader(Graph(neo4j_settings, empty_graph)).load(second, tmp_path / "r2")
     assert account_label(neo4j_settings, empty_graph, "acct-001") == "abusive"
     stored = label_decisions(neo4j_settings, empty_graph, "acct-001")
     assert {str(d["claimedSource"]) for d in stored} == {"trust-and-safety", "old-export", "older-export"}

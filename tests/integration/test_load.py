@@ -10,14 +10,14 @@ from neo4j import Driver
 
 from loaders.errors import BatchFileError
 from loaders.load_batch import BatchLoader, LoadReport
-from sockhound.graph import read_query
+from sockhound.graph import Graph
 from sockhound.settings import Settings
 from tests.batch_builder import RAW_CARD_NUMBER, RAW_EMAIL, RAW_IP, RAW_PROMPT, write_small_batch
 from tests.integration.graph_state import all_stored_strings, graph_snapshot, run_test_query
 
 
 def load(settings: Settings, driver: Driver, batch: Path, reports: Path) -> LoadReport:
-    return BatchLoader(settings, driver, chunk_rows=1_000).load(batch, reports)
+    return BatchLoader(Graph(settings, driver), chunk_rows=1_000).load(batch, reports)
 
 
 def test_small_batch_lands_as_expected_tuples(neo4j_settings: Settings, empty_graph: Driver,
@@ -87,11 +87,11 @@ def test_account_shards_give_the_graph_of_one_shard(neo4j_settings: Settings, em
     """A batch spilled to several account shards lands exactly as when it is aggregated as one piece."""
     batch = write_small_batch(tmp_path / "batch", exchange_ids=range(0, 3_000), account_count=60)
     exchange_bytes = sum(path.stat().st_size for path in (batch.directory).glob("exchanges*"))
-    whole = BatchLoader(neo4j_settings, empty_graph, chunk_rows=1_000).load(batch.directory, tmp_path / "r1")
+    whole = BatchLoader(Graph(neo4j_settings, empty_graph), chunk_rows=1_000).load(batch.directory, tmp_path / "r1")
     assert whole.shards == 1
     one_shard = graph_snapshot(neo4j_settings, empty_graph)
     run_test_query(neo4j_settings, empty_graph, "delete_everything")
-    sharded = BatchLoader(neo4j_settings, empty_graph, chunk_rows=1_000,
+    sharded = BatchLoader(Graph(neo4j_settings, empty_graph), chunk_rows=1_000,
                           shard_input_bytes=exchange_bytes // 5).load(batch.directory, tmp_path / "r2")
     assert sharded.shards >= 5
     assert graph_snapshot(neo4j_settings, empty_graph) == one_shard
@@ -161,4 +161,4 @@ def test_missing_required_column_fails_naming_file_and_column(neo4j_settings: Se
     batch.accounts.drop(columns=["created_at"]).to_csv(batch.directory / "accounts.csv", index=False)
     with pytest.raises(BatchFileError, match=r"accounts\.csv.*created_at"):
         load(neo4j_settings, empty_graph, batch.directory, tmp_path / "report")
-    assert read_query(neo4j_settings, empty_graph, "runtime/applied_migrations")
+    assert Graph(neo4j_settings, empty_graph).read("runtime/applied_migrations")

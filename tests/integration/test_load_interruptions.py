@@ -17,7 +17,7 @@ import pytest
 from neo4j import Driver
 
 from loaders.load_batch import BatchLoader, LoadReport
-from sockhound.graph import connected_driver
+from sockhound.graph import Graph, connected_driver
 from sockhound.runtime import local_neo4j
 from sockhound.settings import Settings
 from tests.batch_builder import write_small_batch
@@ -39,7 +39,7 @@ def uninterrupted_snapshot(
     settings: Settings, driver: Driver, batch: Path, reports: Path
 ) -> tuple[frozenset[Any], frozenset[Any]]:
     run_test_query(settings, driver, "delete_everything")
-    BatchLoader(settings, driver).load(batch, reports)
+    BatchLoader(Graph(settings, driver)).load(batch, reports)
     return graph_snapshot(settings, driver)
 
 
@@ -129,7 +129,7 @@ def test_neo4j_restarted_mid_load_retries_and_loses_nothing(
     def load_in_background() -> None:
         try:
             with connected_driver(settings) as loader_driver:
-                outcome["report"] = BatchLoader(settings, loader_driver).load(larger_batch, tmp_path / "r")
+                outcome["report"] = BatchLoader(Graph(settings, loader_driver)).load(larger_batch, tmp_path / "r")
         except BaseException as error:  # handed to the test thread
             outcome["error"] = error
 

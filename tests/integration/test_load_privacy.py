@@ -19,7 +19,7 @@ from neo4j import Driver
 
 from loaders.load_batch import BatchLoader, write_report
 from queries import load_query
-from sockhound.graph import run_statements
+from sockhound.graph import Graph
 from sockhound.privacy import KIND_PAYMENT, KeyedHasher
 from sockhound.sensitive import luhn_valid, normalise_for_card_scan
 from sockhound.settings import Settings
@@ -95,7 +95,8 @@ def test_disguised_card_numbers_and_personal_free_text_are_refused_and_on_no_dis
                 spilled.append(path.read_bytes().decode("latin-1"))
 
     caplog.set_level(logging.DEBUG)
-    report = BatchLoader(neo4j_settings, empty_graph, chunk_rows=1_000, progress=look_at_spill).load(batch, reports)
+    loader = BatchLoader(Graph(neo4j_settings, empty_graph), chunk_rows=1_000, progress=look_at_spill)
+    report = loader.load(batch, reports)
     write_report(report, reports)
 
     assert spilled, "the spill must have been seen while the load ran"
@@ -136,7 +137,7 @@ def test_disguised_card_numbers_and_personal_free_text_are_refused_and_on_no_dis
 def test_the_graph_keeps_the_batch_name_and_no_email_domain(neo4j_settings: Settings, empty_graph: Driver,
                                                             tmp_path: Path) -> None:
     batch = write_small_batch(tmp_path / "nested" / "batch-7").directory
-    report = BatchLoader(neo4j_settings, empty_graph, chunk_rows=1_000).load(batch, tmp_path / "report")
+    report = BatchLoader(Graph(neo4j_settings, empty_graph), chunk_rows=1_000).load(batch, tmp_path / "report")
     stored = all_stored_strings(neo4j_settings, empty_graph)
     assert "batch-7" in stored and report.batch == "batch-7"
     assert not any(str(tmp_path) in text or "nested" in text for text in stored)
@@ -147,7 +148,7 @@ def test_the_graph_keeps_the_batch_name_and_no_email_domain(neo4j_settings: Sett
 def test_migration_drops_clear_email_domains_and_batch_paths(neo4j_settings: Settings, empty_graph: Driver) -> None:
     """Graphs loaded before data minimisation lose the clear domain and the local path."""
     run_test_query(neo4j_settings, empty_graph, "legacy_personal_properties")
-    run_statements(neo4j_settings, empty_graph, load_query("schema/0005_data_minimisation"))
+    Graph(neo4j_settings, empty_graph).run_statements(load_query("schema/0005_data_minimisation"))
     stored = all_stored_strings(neo4j_settings, empty_graph)
     assert "gmail.com" not in stored
     assert not any("/" in text for text in stored)
@@ -204,7 +205,7 @@ def test_the_engine_spill_is_private_and_holds_no_raw_value(
     watcher = SpillWatcher(reports)
     watcher.start()
     try:
-        BatchLoader(settings, empty_graph, chunk_rows=5_000).load(batch, reports)
+        BatchLoader(Graph(settings, empty_graph), chunk_rows=5_000).load(batch, reports)
     finally:
         watcher.stop.set()
         watcher.join()

@@ -21,7 +21,7 @@ from loaders.engine import OUTPUT_TABLES, AggregationEngine, EngineReads
 from loaders.load_batch import BatchLoader
 from loaders.spark_engine import SparkAggregationEngine, local_cores, session_config, to_spark_sql
 from queries import load_query
-from sockhound.graph import run_statements
+from sockhound.graph import Graph
 from sockhound.privacy import KeyedHasher
 from sockhound.settings import Settings
 from tests.batch_builder import write_small_batch
@@ -142,9 +142,9 @@ def test_a_load_through_spark_writes_the_graph_a_duckdb_load_writes(
     batch = write_small_batch(tmp_path / "batch")
     snapshots = []
     for engine in ("duckdb", "spark"):
-        run_statements(neo4j_settings, empty_graph, load_query("maintenance/delete_all_in_batches"),
+        Graph(neo4j_settings, empty_graph).run_statements(load_query("maintenance/delete_all_in_batches"),
                        {"batchSize": 10_000})
-        loader = BatchLoader(neo4j_settings, empty_graph, chunk_rows=1_000, engine=engine, spark_session=spark)
+        loader = BatchLoader(Graph(neo4j_settings, empty_graph), chunk_rows=1_000, engine=engine, spark_session=spark)
         report = loader.load(batch.directory, tmp_path / f"report-{engine}")
         assert report.outcome == "loaded" and report.tables["exchanges"].rows_loaded == 400
         snapshots.append(graph_snapshot(neo4j_settings, empty_graph))

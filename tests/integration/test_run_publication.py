@@ -26,7 +26,7 @@ from api.app import create_app
 from detect.export import verdicts_frame
 from detect.pipeline import run_detection
 from detect.publication import PublicationError
-from sockhound.graph import Graph, run_statements
+from sockhound.graph import Graph
 from sockhound.graph import write_rows as real_write_rows
 from sockhound.migrations import apply_migrations
 from sockhound.settings import Settings
@@ -228,7 +228,7 @@ def test_migration_0006_serves_a_graph_detected_before_it_unchanged(
 ) -> None:
     before = served(client)
     exported_before = export_rows(neo4j_settings, empty_graph)
-    run_statements(neo4j_settings, empty_graph, test_query("results_in_the_old_form"))
+    Graph(neo4j_settings, empty_graph).run_statements(test_query("results_in_the_old_form"))
     assert graph_rows(neo4j_settings, empty_graph, "detection_runs")[0]["assessments"] == 0
     assert client.get("/v1/runs/latest", headers=bearer(READ_KEY)).status_code == 404
 
