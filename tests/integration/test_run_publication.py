@@ -21,13 +21,11 @@ import pytest
 from fastapi.testclient import TestClient
 from neo4j import Driver
 
-import detect.publication as publication
 from api.app import create_app
 from detect.export import verdicts_frame
 from detect.pipeline import run_detection
-from detect.publication import PublicationError
+from detect.publication import PublicationError, publish
 from sockhound.graph import Graph
-from sockhound.graph import write_rows as real_write_rows
 from sockhound.migrations import apply_migrations
 from sockhound.settings import Settings
 from tests.api_support import READ_KEY, api_settings, bearer
@@ -185,15 +183,17 @@ def test_a_run_failing_mid_write_publishes_nothing(
     exported_before = export_rows(neo4j_settings, empty_graph)
     written: list[str] = []
 
-    def failing_write_rows(settings: Settings, driver: Driver, name: str, rows: Any, **options: Any) -> None:
+    real_write_rows = Graph.write_rows
+
+    def failing_write_rows(graph: Graph, name: str, rows: Any, **options: Any) -> int:
         if name == "detect/write_account_results":
             rows = list(rows)
-            real_write_rows(settings, driver, name, rows[: len(rows) // 2], **options)
+            real_write_rows(graph, name, rows[: len(rows) // 2], **options)
             written.append(name)
             raise RuntimeError("the database went away mid-write")
-        real_write_rows(settings, driver, name, rows, **options)
+        return real_write_rows(graph, name, rows, **options)
 
-    monkeypatch.setattr(publication, "write_rows", failing_write_rows)
+    monkeypatch.setattr(Graph, "write_rows", failing_write_rows)
     with pytest.raises(RuntimeError, match="mid-write"):
         run_detection(Graph(neo4j_settings, empty_graph), detection_settings())
     assert written
@@ -210,12 +210,11 @@ def test_an_abandoned_run_is_not_published(
     """Two runs at once: the one whose write stage starts later abandons the other, which then publishes
     nothing, whatever it had written."""
     before = served(client)
-    real_publish = publication.publish
+    real_publish = publish
 
-    def abandoned_first(settings: Settings, driver: Driver, run_id: str, *arguments: Any) -> None:
-        driver.execute_query(test_query("abandon_run").text, {"runId": run_id},
-                             database_=settings.neo4j_database)
-        real_publish(settings, driver, run_id, *arguments)
+    def abandoned_first(graph: Graph, run_id: str, *arguments: Any) -> None:
+        graph.driver.execute_query(test_query("abandon_run").text, {"runId": run_id}, database_=graph.database)
+        real_publish(graph, run_id, *arguments)
 
     monkeypatch.setattr("detect.pipeline.publish", abandoned_first)
     with pytest.raises(PublicationError, match="not published"):
@@ -232,7 +231,7 @@ def test_migration_0006_serves_a_graph_detected_before_it_unchanged(
     assert graph_rows(neo4j_settings, empty_graph, "detection_runs")[0]["assessments"] == 0
     assert client.get("/v1/runs/latest", headers=bearer(READ_KEY)).status_code == 404
 
-    outcome = apply_migrations(neo4j_settings, empty_graph)
+    outcome = apply_migrations(Graph(neo4j_settings, empty_graph))
     assert [name.rsplit("/", 1)[-1] for name in outcome.applied] == ["0006_run_publication"]
     assert served(client) == before
     assert export_rows(neo4j_settings, empty_graph) == exported_before
