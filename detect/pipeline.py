@@ -52,7 +52,7 @@ from detect.scoring import Scores, network_evidence_records, score_accounts
 from queries import load_query
 from sockhound.gds_session import cypher_projection, open_gds
 from sockhound.graph import Graph
-from sockhound.vocabulary import Verdict
+from sockhound.vocabulary import RunStatus, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -145,11 +145,11 @@ def graph_algorithms(
     return communities, counts
 
 
-def _write_run(graph: Graph, run_id: str, started_ms: int, status: str,
+def _write_run(graph: Graph, run_id: str, started_ms: int, status: RunStatus,
                parameters: dict[str, Any], timings: dict[str, float], counts: dict[str, int]) -> None:
-    finished = None if status == "running" else int(time.time() * 1000)
+    finished = None if status == RunStatus.RUNNING else int(time.time() * 1000)
     graph.write("detect/write_run", {
-        "runId": run_id, "startedAt": started_ms, "finishedAt": finished, "status": status,
+        "runId": run_id, "startedAt": started_ms, "finishedAt": finished, "status": status.value,
         "parameters": json.dumps(parameters, sort_keys=True, default=str),
         "timings": json.dumps(timings, sort_keys=True), "counts": json.dumps(counts, sort_keys=True),
     })
@@ -348,7 +348,7 @@ def run_detection(
     timer = _Timer()
     counts: dict[str, int] = {}
     run_parameters: dict[str, Any] = {"detection": detection.model_dump()}
-    _write_run(graph, run_id, started_ms, "running", run_parameters, {}, {})
+    _write_run(graph, run_id, started_ms, RunStatus.RUNNING, run_parameters, {}, {})
     try:
         with timer.stage("read"):
             parameters = linkage_parameters(graph, detection)
@@ -390,15 +390,15 @@ def run_detection(
             "clear": int((table["verdict"] == Verdict.CLEAR.value).sum()),
         })
     except _NothingToLink:
-        _write_run(graph, run_id, started_ms, "complete", run_parameters, timer.timings, counts)
+        _write_run(graph, run_id, started_ms, RunStatus.COMPLETE, run_parameters, timer.timings, counts)
         return DetectionResult(run_id, pd.DataFrame(), pd.DataFrame(), timer.timings, counts)
     except BaseException:
-        _write_run(graph, run_id, started_ms, "failed", run_parameters, timer.timings, counts)
+        _write_run(graph, run_id, started_ms, RunStatus.FAILED, run_parameters, timer.timings, counts)
         raise
     try:
         publish(graph, run_id, len(table), started_ms, run_parameters, timer.timings, counts)
     except BaseException:
-        _write_run(graph, run_id, started_ms, "failed", run_parameters, timer.timings, counts)
+        _write_run(graph, run_id, started_ms, RunStatus.FAILED, run_parameters, timer.timings, counts)
         raise
     remove_replaced(graph, run_id)
     return DetectionResult(run_id, table, networks, timer.timings, counts)
