@@ -61,7 +61,7 @@ async def list_account_links(
     allowed = await active_allow_list_keys(gateway)
     [record] = await gateway.read("api/account_links", {
         "accountId": account_id, "hubCaps": detection.hub_caps, "kindWeights": detection.kind_weights,
-        "allowed": {kind: sorted(allowed.get(kind, ())) for kind in AllowListKind},
+        "allowed": {kind.value: sorted(allowed.get(kind, ())) for kind in AllowListKind},
         "skip": offset, "limit": limit, "maxShared": shared,
     })
     total = int(record["total"])
