@@ -32,6 +32,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -92,9 +93,14 @@ class LoadReport:
     seconds: dict[str, float] = field(default_factory=dict)
     report_dir: str = ""
 
-    def add_seconds(self, stage: str, since: float) -> None:
-        """Add the time since ``since`` (``time.perf_counter()``) to a stage that runs in several pieces."""
-        self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - since
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        """Add the time the block takes to ``stage`` (a stage may run in several pieces)."""
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - began
 
     @property
     def quarantined(self) -> int:
@@ -228,8 +234,7 @@ class BatchLoader:
         batch_id = batch_fingerprint(batch_dir, files)
         apply_migrations(self.graph)
         verify_graph_key(self.graph, self.settings.hash_key())  # before anything is written
-        opened = self.graph.write("load/begin_batch",
-                             {"batchId": batch_id, "source": batch_name(batch_dir)})[0]
+        opened = self.graph.write("load/begin_batch", {"batchId": batch_id, "source": batch_name(batch_dir)})[0]
         report = LoadReport(
             batch=batch_name(batch_dir), batch_id=batch_id, ordinal=int(opened["ordinal"]),
             outcome="already loaded" if opened["status"] == "complete" else "loaded",
@@ -258,11 +263,10 @@ class BatchLoader:
                 simple_tables.result()
             if exchanges is not None:
                 self._write_exchanges(exchanges, engine, report, {**common, "seq": report.ordinal})
-        stage = time.perf_counter()
-        rarity = {**common, "commonThreshold": COMMON_EVIDENCE_ACCOUNTS}
-        self.graph.run_statements(load_query("load/mark_evidence_rarity"), rarity)
-        self.graph.run_statements(load_query("load/mark_subnet_rarity"), rarity)
-        report.seconds["rarity"] = time.perf_counter() - stage
+        with report.timed("rarity"):
+            rarity = {**common, "commonThreshold": COMMON_EVIDENCE_ACCOUNTS}
+            self.graph.run_statements(load_query("load/mark_evidence_rarity"), rarity)
+            self.graph.run_statements(load_query("load/mark_subnet_rarity"), rarity)
         report.seconds["total"] = time.perf_counter() - started
         self.graph.write("load/complete_batch", {
             "batchId": batch_id,
@@ -307,40 +311,35 @@ class BatchLoader:
         self, batch_dir: Path, files: dict[str, list[Path]], report: LoadReport, quarantine: QuarantineWriter,
         common: dict[str, Any],
     ) -> None:
-        stage = time.perf_counter()
-        self._load_simple_table(batch_dir, files, "accounts", report, quarantine, common,
-                                lambda good: account_rows(good, self.hasher))
-        self._load_simple_table(batch_dir, files, "payment_methods", report, quarantine, common,
-                                lambda good: payment_rows(good, self.hasher))
-        self._load_simple_table(batch_dir, files, "labels", report, quarantine, common, label_rows)
-        report.seconds["accounts_payments_labels"] = time.perf_counter() - stage
+        with report.timed("accounts_payments_labels"):
+            self._load_simple_table(batch_dir, files, "accounts", report, quarantine, common,
+                                    lambda good: account_rows(good, self.hasher))
+            self._load_simple_table(batch_dir, files, "payment_methods", report, quarantine, common,
+                                    lambda good: payment_rows(good, self.hasher))
+            self._load_simple_table(batch_dir, files, "labels", report, quarantine, common, label_rows)
 
     def _scan_exchanges(
         self, batch_dir: Path, paths: list[Path], report: LoadReport, quarantine: QuarantineWriter,
         engine: AggregationEngine | SparkAggregationEngine,
     ) -> ScannedExchanges:
         """Validate and pre-aggregate each chunk into the engine, then let the engine merge the batch."""
-        stage = time.perf_counter()
-        counted_elsewhere = self._ledger_of_other_batches(report.batch_id)
         aggregator = ExchangeAggregator(self.hasher)
         counted: list[npt.NDArray[np.int64]] = []
-        for good in self._validated_chunks(batch_dir, paths, "exchanges", report, quarantine):
-            hashes = request_hashes(good["request_id"])
-            fresh = ~np.isin(hashes, counted_elsewhere) if counted_elsewhere.size else np.ones(len(good), bool)
-            report.exchanges_already_counted += int((~fresh).sum())
-            good, hashes = good[fresh], hashes[fresh]
-            report.tables["exchanges"].rows_loaded += len(good)
-            counted.append(hashes)
-            began = time.perf_counter()
-            chunk = aggregator.aggregate(good)
-            report.add_seconds("aggregate chunks", began)
-            began = time.perf_counter()
-            engine.add(chunk)
-            report.add_seconds("engine insert", began)
-        report.seconds["read_validate_aggregate"] = time.perf_counter() - stage
-        began = time.perf_counter()
-        engine.finish(min_accounts=SHARED_FINGERPRINT_MIN_ACCOUNTS, per_account=FINGERPRINTS_PER_ACCOUNT_AND_KIND)
-        report.seconds["engine merge"] = time.perf_counter() - began
+        with report.timed("read_validate_aggregate"):
+            counted_elsewhere = self._ledger_of_other_batches(report.batch_id)
+            for good in self._validated_chunks(batch_dir, paths, "exchanges", report, quarantine):
+                hashes = request_hashes(good["request_id"])
+                fresh = ~np.isin(hashes, counted_elsewhere) if counted_elsewhere.size else np.ones(len(good), bool)
+                report.exchanges_already_counted += int((~fresh).sum())
+                good, hashes = good[fresh], hashes[fresh]
+                report.tables["exchanges"].rows_loaded += len(good)
+                counted.append(hashes)
+                with report.timed("aggregate chunks"):
+                    chunk = aggregator.aggregate(good)
+                with report.timed("engine insert"):
+                    engine.add(chunk)
+        with report.timed("engine merge"):
+            engine.finish(min_accounts=SHARED_FINGERPRINT_MIN_ACCOUNTS, per_account=FINGERPRINTS_PER_ACCOUNT_AND_KIND)
         report.spill_bytes = engine.bytes_on_disk
         report.fingerprint_keys_counted = engine.distinct_fingerprint_keys()
         request_ids = np.concatenate(counted) if counted else np.empty(0, np.int64)
@@ -350,7 +349,15 @@ class BatchLoader:
         self, exchanges: ScannedExchanges, engine: EngineReads, report: LoadReport,
         parameters: dict[str, Any],
     ) -> None:
-        stage = time.perf_counter()
+        with report.timed("write_exchanges"):
+            self._write_exchange_evidence(exchanges, engine, report, parameters)
+        with report.timed("ledger"):
+            self._write_ledger(report.batch_id, exchanges.request_hashes)
+
+    def _write_exchange_evidence(
+        self, exchanges: ScannedExchanges, engine: EngineReads, report: LoadReport,
+        parameters: dict[str, Any],
+    ) -> None:
         empty = exchanges.aggregator.empty()
         self._write_steps(report, parameters, [("ip_addresses", ip_rows(replace(empty, ips=engine.ips())))])
         buckets = SyncBucketCollector()
@@ -366,26 +373,20 @@ class BatchLoader:
         for rows in engine.sent_rows(report.shards):
             self.progress(f"write fingerprint partitions ({report.shards})", 1)
             self._write_steps(report, parameters, [("sent", rows)])
-        began = time.perf_counter()
-        existing = self.graph.read("load/sync_bucket_keys")
-        report.edges_written["sync_buckets"] = self.graph.write_rows(
-            "load/replace_sync_buckets", buckets.replacement_rows({int(str(record["key"]), 16) for record in existing}),
-            batch_size=2_000, extra_parameters=parameters,
-        )
-        report.seconds["write sync_buckets"] = time.perf_counter() - began
-        report.seconds["write_exchanges"] = time.perf_counter() - stage
-        stage = time.perf_counter()
-        self._write_ledger(report.batch_id, exchanges.request_hashes)
-        report.seconds["ledger"] = time.perf_counter() - stage
+        with report.timed("write sync_buckets"):
+            existing = {int(str(record["key"]), 16) for record in self.graph.read("load/sync_bucket_keys")}
+            report.edges_written["sync_buckets"] = self.graph.write_rows(
+                "load/replace_sync_buckets", buckets.replacement_rows(existing),
+                batch_size=2_000, extra_parameters=parameters,
+            )
 
     def _write_steps(
         self, report: LoadReport, parameters: dict[str, Any], steps: list[tuple[str, list[dict[str, Any]]]],
     ) -> None:
         for name, rows in steps:
-            began = time.perf_counter()
-            written = self.graph.write_rows(f"load/{name}", rows, extra_parameters=parameters)
+            with report.timed(f"write {name}"):
+                written = self.graph.write_rows(f"load/{name}", rows, extra_parameters=parameters)
             report.edges_written[name] = report.edges_written.get(name, 0) + written
-            report.add_seconds(f"write {name}", began)
 
     def _sync_signatures(self, account_ids: list[str]) -> tuple[pd.DataFrame, list[str]]:
         """Merged (all batches) sync signatures of these accounts, and those of them with sync buckets now."""
