@@ -57,9 +57,8 @@ from reporting.baseline import baseline_verdicts  # noqa: E402
 from simulator.config import preset_config  # noqa: E402
 from simulator.tactics import TACTICS  # noqa: E402
 from simulator.world import simulate  # noqa: E402
-from sockhound.graph import Graph, connected_driver, connected_graph  # noqa: E402
+from sockhound.graph import Graph, connected_driver  # noqa: E402
 from sockhound.hash_key import ensure_key_file  # noqa: E402
-from sockhound.migrations import apply_migrations  # noqa: E402
 from sockhound.runtime import local_neo4j  # noqa: E402
 from sockhound.settings import Settings  # noqa: E402
 
@@ -91,17 +90,12 @@ def free_port() -> int:
 @contextmanager
 def server(scratch: Path) -> Iterator[Settings]:
     if os.environ.get("NEO4J_URI"):
-        named = Settings(sockhound_hash_key_file=BENCH_HASH_KEY)
-        with connected_graph(named) as graph:
-            apply_migrations(graph)
-        yield named
+        yield Settings(sockhound_hash_key_file=BENCH_HASH_KEY)
         return
     settings = Settings(neo4j_uri=None, sockhound_neo4j_home=scratch / "neo4j", sockhound_bolt_port=free_port(),
                         sockhound_http_port=0, sockhound_heap_size="2g", sockhound_pagecache_size="512m",
                         sockhound_hash_key_file=BENCH_HASH_KEY)
     with local_neo4j.running_server(settings):
-        with connected_graph(settings) as graph:
-            apply_migrations(graph)  # the explicit step `sockhound db migrate` is; loads refuse without it
         yield settings
 
 

@@ -29,9 +29,8 @@ from typing import Any
 from loaders.batch_files import read_batch_table
 from loaders.contract import TableValidator
 from queries import load_query
-from sockhound.graph import Graph, connected_driver, connected_graph
+from sockhound.graph import Graph, connected_driver
 from sockhound.hash_key import ensure_key_file
-from sockhound.migrations import apply_migrations
 from sockhound.privacy import KeyedHasher, ip_facts
 from sockhound.runtime import local_neo4j
 from sockhound.settings import Settings
@@ -65,9 +64,8 @@ def run_real_loader(settings: Settings, batch: Path, report_dir: Path,
     """`sockhound load` from ``source`` (its packages first on the path) into an emptied database:
     wall seconds, the load report, and the peak RSS (KiB) of that process (with ``--engine spark``, the
     Python process; the JVM is a process of its own, not in the figure)."""
-    with connected_graph(settings) as graph:
-        graph.run_statements(load_query("maintenance/delete_all_in_batches"), {"batchSize": 10_000})
-        apply_migrations(graph)  # the explicit step `sockhound db migrate` is; loads refuse without it
+    with connected_driver(settings) as driver:
+        Graph(settings, driver).run_statements(load_query("maintenance/delete_all_in_batches"), {"batchSize": 10_000})
     environment = dict(
         os.environ, NEO4J_URI=settings.bolt_uri, NEO4J_PASSWORD=settings.neo4j_auth()[1],
         SOCKHOUND_HASH_KEY_FILE=str(BENCH_HASH_KEY), PYTHONPATH=str(source),

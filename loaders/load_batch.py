@@ -52,7 +52,7 @@ from sockhound.fingerprints import hex_keys
 from sockhound.graph import Graph
 from sockhound.key_check import verify_graph_key
 from sockhound.label_decisions import label_decision_key
-from sockhound.migrations import require_migrations
+from sockhound.migrations import apply_migrations
 from sockhound.privacy import KeyedHasher
 
 if TYPE_CHECKING:
@@ -232,7 +232,7 @@ class BatchLoader:
         started = time.perf_counter()
         files = discover_tables(batch_dir)
         batch_id = batch_fingerprint(batch_dir, files)
-        require_migrations(self.graph)
+        apply_migrations(self.graph)
         verify_graph_key(self.graph, self.settings.hash_key())  # before anything is written
         opened = self.graph.write("load/begin_batch", {"batchId": batch_id, "source": batch_name(batch_dir)})[0]
         report = LoadReport(

@@ -14,10 +14,6 @@ class MigrationChecksumError(SockhoundError, RuntimeError):
     """An applied migration's file was edited afterwards: add a new migration instead."""
 
 
-class MigrationsPendingError(SockhoundError, RuntimeError):
-    """The database has not had every migration this code needs: `sockhound db migrate` first."""
-
-
 @dataclass(frozen=True)
 class MigrationOutcome:
     applied: list[str]
@@ -33,37 +29,12 @@ def _checksum(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _recorded(graph: Graph) -> dict[int, str]:
-    return {int(record["version"]): str(record["checksum"]) for record in graph.read("runtime/applied_migrations")}
-
-
-def pending_migrations(graph: Graph) -> list[str]:
-    """The migrations this code has that the database has not recorded (an edited one raises)."""
-    recorded = _recorded(graph)
-    pending: list[str] = []
-    for name in migration_names():
-        version, checksum = _version(name), _checksum(load_query(name).text)
-        if version not in recorded:
-            pending.append(name)
-        elif recorded[version] != checksum:
-            raise MigrationChecksumError(
-                f"migration {name} changed after it was applied (checksum differs); add a new one instead")
-    return pending
-
-
-def require_migrations(graph: Graph) -> None:
-    """Refuse to go on (before anything is written) while migrations are pending: schema changes are an explicit
-    step of their own (`sockhound db migrate`), never a side effect of a load."""
-    pending = pending_migrations(graph)
-    if pending:
-        names = ", ".join(name.rsplit("/", 1)[-1] for name in pending)
-        raise MigrationsPendingError(f"the database lacks {len(pending)} schema migration(s) ({names}); "
-                                     "run `sockhound db migrate` first")
-
-
 def apply_migrations(graph: Graph) -> MigrationOutcome:
     """Apply every migration not yet recorded; statements are idempotent (`IF NOT EXISTS`) as well."""
-    recorded = _recorded(graph)
+    recorded = {
+        int(record["version"]): str(record["checksum"])
+        for record in graph.read("runtime/applied_migrations")
+    }
     applied: list[str] = []
     already: list[str] = []
     for name in migration_names():

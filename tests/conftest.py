@@ -12,8 +12,7 @@ import pytest
 from neo4j import Driver
 
 from queries import load_query
-from sockhound.graph import Graph, connected_driver, connected_graph
-from sockhound.migrations import apply_migrations
+from sockhound.graph import Graph, connected_driver
 from sockhound.runtime import local_neo4j
 from sockhound.settings import Settings, get_settings
 
@@ -36,9 +35,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def neo4j_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """Settings pointing at a live server for the whole test session."""
     if os.environ.get("NEO4J_URI"):
-        settings = Settings(sockhound_allow_dev_hash_key=True)
-        migrated(settings)
-        yield settings
+        yield Settings(sockhound_allow_dev_hash_key=True)
         return
     settings = Settings(
         neo4j_uri=None,
@@ -50,15 +47,7 @@ def neo4j_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
         sockhound_allow_dev_hash_key=True,
     )
     with local_neo4j.running_server(settings):
-        yield migrated(settings)
-
-
-def migrated(settings: Settings) -> Settings:
-    """The server's schema migrations applied: the explicit step `sockhound db migrate` is (loads refuse
-    to run before it)."""
-    with connected_graph(settings) as graph:
-        apply_migrations(graph)
-    return settings
+        yield settings
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +73,7 @@ def restartable_server(tmp_path: Path) -> Iterator[Settings]:
         sockhound_allow_dev_hash_key=True,
     )
     with local_neo4j.running_server(settings):
-        yield migrated(settings)
+        yield settings
 
 
 @pytest.fixture

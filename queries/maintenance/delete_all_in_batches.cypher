@@ -1,5 +1,4 @@
-// Delete every node and relationship, in batches of $batchSize (tests, and `sockhound db reset`), except the
-// record of applied schema migrations: the schema itself (constraints, indexes) stays, so its record does too.
+// Delete every node and relationship, in batches of $batchSize (tests, and `sockhound db reset`).
 // Destructive. Example: :param batchSize => 10000
-MATCH (n) WHERE NOT n:SchemaMigration
+MATCH (n)
 CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $batchSize ROWS

@@ -10,11 +10,10 @@ from neo4j import Driver
 
 from loaders.errors import BatchFileError
 from loaders.load_batch import BatchLoader, LoadReport
-from sockhound.graph import Graph, migration_names
-from sockhound.migrations import MigrationsPendingError, apply_migrations
+from sockhound.graph import Graph
 from sockhound.settings import Settings
 from tests.batch_builder import RAW_CARD_NUMBER, RAW_EMAIL, RAW_IP, RAW_PROMPT, write_small_batch
-from tests.integration.graph_state import all_stored_strings, graph_snapshot, run_test_query, test_query
+from tests.integration.graph_state import all_stored_strings, graph_snapshot, run_test_query
 
 
 def load(settings: Settings, driver: Driver, batch: Path, reports: Path) -> LoadReport:
@@ -163,24 +162,3 @@ def test_missing_required_column_fails_naming_file_and_column(neo4j_settings: Se
     with pytest.raises(BatchFileError, match=r"accounts\.csv.*created_at"):
         load(neo4j_settings, empty_graph, batch.directory, tmp_path / "report")
     assert Graph(neo4j_settings, empty_graph).read("runtime/applied_migrations")
-
-
-def test_a_load_refuses_a_database_with_pending_migrations_and_writes_nothing(
-        neo4j_settings: Settings, empty_graph: Driver, tmp_path: Path) -> None:
-    """Migrations are an explicit step (`sockhound db migrate`): a load checks for them, never applies them."""
-    graph = Graph(neo4j_settings, empty_graph)
-    latest = migration_names()[-1]
-    version = int(latest.rsplit("/", 1)[-1].split("_", 1)[0])
-    empty_graph.execute_query(test_query("forget_migration").text, {"version": version},
-                              database_=neo4j_settings.neo4j_database)
-    batch = write_small_batch(tmp_path / "batch")
-    try:
-        with pytest.raises(MigrationsPendingError, match="run `sockhound db migrate` first") as refused:
-            load(neo4j_settings, empty_graph, batch.directory, tmp_path / "report")
-        assert latest.rsplit("/", 1)[-1] in str(refused.value)
-        assert run_test_query(neo4j_settings, empty_graph, "data_node_count") == [{"nodes": 0}], \
-            "the refused load wrote something"
-    finally:
-        outcome = apply_migrations(graph)
-    assert [name.rsplit("/", 1)[-1] for name in outcome.applied] == [latest.rsplit("/", 1)[-1]]
-    assert load(neo4j_settings, empty_graph, batch.directory, tmp_path / "report").outcome == "loaded"

@@ -1,2 +1,2 @@
-// Empty the graph (small test graphs only), except the record of applied schema migrations: the schema stays.
-MATCH (n) WHERE NOT n:SchemaMigration DETACH DELETE n
+// Empty the graph (small test graphs only).
+MATCH (n) DETACH DELETE n
